@@ -1,0 +1,18 @@
+{
+  "targets": [
+    {
+      "target_name": "vidbus_native",
+      "sources": [
+        "native/addon.c",
+        "native/errors.c",
+        "native/mapping.c",
+        "native/futex.c",
+        "native/waiter.c",
+        "native/locks.c"
+      ],
+      "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],
+      "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-fvisibility=hidden", "-Wno-unused-parameter"],
+      "libraries": ["-lpthread"]
+    }
+  ]
+}

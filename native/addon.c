@@ -1,0 +1,48 @@
+/* vidbus native addon: the export table. Every export is a thin syscall
+ * wrapper; all policy lives in TypeScript (src/bus/). Only
+ * src/native/binding.ts loads this module. */
+#include <node_api.h>
+
+#include "args.h"
+#include "errors.h"
+#include "futex.h"
+#include "locks.h"
+#include "mapping.h"
+#include "waiter.h"
+
+/* init(makeError): hands the addon the TS error factory. */
+static napi_value vb_init(napi_env env, napi_callback_info info)
+{
+    vb_args a;
+    if (vb_get_args(env, info, &a, 1) != 0) return NULL;
+    napi_valuetype type;
+    if (napi_typeof(env, a.values[0], &type) != napi_ok || type != napi_function) {
+        return vb_throw_type(env, "init expects a function");
+    }
+    if (vb_errors_set_factory(env, a.values[0]) != napi_ok) return vb_throw_type(env, "init failed");
+    return NULL;
+}
+
+#define EXPORT(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_enumerable, NULL}
+
+static napi_value module_init(napi_env env, napi_value exports)
+{
+    napi_property_descriptor props[] = {
+        EXPORT("init", vb_init),
+        EXPORT("mmap", vb_mmap),
+        EXPORT("munmap", vb_munmap),
+        EXPORT("fallocate", vb_fallocate),
+        EXPORT("futexWake", vb_js_futex_wake),
+        EXPORT("futexWaitSync", vb_js_futex_wait_sync),
+        EXPORT("waiterCreate", vb_waiter_create),
+        EXPORT("waiterArm", vb_waiter_arm),
+        EXPORT("waiterClose", vb_waiter_close),
+        EXPORT("lockTry", vb_lock_try),
+        EXPORT("lockRelease", vb_lock_release),
+        EXPORT("lockHeld", vb_lock_held),
+    };
+    if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
+    return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, module_init)

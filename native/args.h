@@ -1,0 +1,76 @@
+/* Small helpers to read Node-API arguments. Each returns 0 on success and
+ * leaves a pending TypeError otherwise. */
+#ifndef VIDBUS_ARGS_H
+#define VIDBUS_ARGS_H
+
+#include <node_api.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VB_MAX_ARGS 6
+
+typedef struct {
+    size_t count;
+    napi_value values[VB_MAX_ARGS];
+} vb_args;
+
+static inline int vb_get_args(napi_env env, napi_callback_info info, vb_args *args, size_t needed)
+{
+    args->count = VB_MAX_ARGS;
+    if (napi_get_cb_info(env, info, &args->count, args->values, NULL, NULL) != napi_ok) return -1;
+    if (args->count < needed) {
+        napi_throw_type_error(env, "ERR_NATIVE_ARGUMENT", "too few arguments");
+        return -1;
+    }
+    return 0;
+}
+
+static inline int vb_arg_int64(napi_env env, napi_value v, int64_t *out)
+{
+    if (napi_get_value_int64(env, v, out) != napi_ok) {
+        napi_throw_type_error(env, "ERR_NATIVE_ARGUMENT", "expected a number");
+        return -1;
+    }
+    return 0;
+}
+
+static inline int vb_arg_int32(napi_env env, napi_value v, int32_t *out)
+{
+    if (napi_get_value_int32(env, v, out) != napi_ok) {
+        napi_throw_type_error(env, "ERR_NATIVE_ARGUMENT", "expected a number");
+        return -1;
+    }
+    return 0;
+}
+
+static inline int vb_arg_bool(napi_env env, napi_value v, bool *out)
+{
+    if (napi_get_value_bool(env, v, out) != napi_ok) {
+        napi_throw_type_error(env, "ERR_NATIVE_ARGUMENT", "expected a boolean");
+        return -1;
+    }
+    return 0;
+}
+
+/* Resolves an ArrayBuffer plus a byte offset to an aligned 32-bit word
+ * inside it. Rejects offsets outside the buffer or misaligned ones. */
+static inline int vb_arg_word(napi_env env, napi_value buffer, napi_value offset, uint32_t **out)
+{
+    void *data = NULL;
+    size_t length = 0;
+    int64_t off = 0;
+    if (napi_get_arraybuffer_info(env, buffer, &data, &length) != napi_ok || data == NULL) {
+        napi_throw_type_error(env, "ERR_NATIVE_ARGUMENT", "expected a mapped ArrayBuffer");
+        return -1;
+    }
+    if (vb_arg_int64(env, offset, &off) != 0) return -1;
+    if (off < 0 || (off & 3) != 0 || (uint64_t)off + 4 > length) {
+        napi_throw_range_error(env, "ERR_NATIVE_ARGUMENT", "word offset outside the buffer or misaligned");
+        return -1;
+    }
+    *out = (uint32_t *)((char *)data + off);
+    return 0;
+}
+
+#endif

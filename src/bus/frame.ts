@@ -1,0 +1,114 @@
+/**
+ * A frame received by a consumer. `data` is a view straight into shared
+ * memory, mapped read-only: reading is free, and writing to it kills the
+ * process with SIGSEGV (copy it first: `Uint8Array.from(frame.data)`).
+ *
+ * The frame stays intact until release(): `using frame = await consumer.next()`,
+ * a `for await` loop (which releases at the next iteration), or an explicit
+ * frame.release(). A frame held longer than the stream's hold lifespan may
+ * be taken back by the producer; release() then returns false, and
+ * renew() restarts the lifespan for long reads.
+ */
+import type { FrameLayout, PixelFormat } from '../video/formats.js';
+import { planeViews } from './planes.js';
+
+/** What a frame needs from its consumer to release or renew its hold. */
+export interface HoldOwner {
+  releaseHold(hold: number, seq: bigint): boolean;
+  renewHold(hold: number, seq: bigint): boolean;
+  holdValid(hold: number, seq: bigint): boolean;
+}
+
+export interface FrameMeta {
+  seq: bigint;
+  size: number;
+  keyframe: boolean;
+  timestamp: bigint;
+  wallClock: bigint;
+  publishTimestamp: bigint;
+}
+
+export class Frame implements Disposable {
+  /** sequence number: 1 for the stream's first frame, +1 for each publish */
+  readonly seq: number;
+  /** bytes of this frame, in shared memory */
+  readonly data: Uint8Array;
+  readonly size: number;
+  readonly keyframe: boolean;
+  /** capture time, CLOCK_MONOTONIC ns */
+  readonly timestamp: bigint;
+  /** capture time, ns since the Unix epoch */
+  readonly wallClock: bigint;
+  /** when the producer published, CLOCK_MONOTONIC ns */
+  readonly publishTimestamp: bigint;
+  /** the user metadata published with the frame (a view into shared memory) */
+  readonly meta: Uint8Array;
+  readonly layout: FrameLayout;
+  private released = false;
+  private readonly rawSeq: bigint;
+  private cachedPlanes: Uint8Array[] | undefined;
+
+  /** @internal made by Consumer */
+  constructor(
+    data: Uint8Array,
+    meta: Uint8Array,
+    info: FrameMeta,
+    layout: FrameLayout,
+    private readonly owner: HoldOwner,
+    private readonly hold: number,
+  ) {
+    this.rawSeq = info.seq;
+    this.seq = Number(info.seq);
+    this.data = data;
+    this.meta = meta;
+    this.size = info.size;
+    this.keyframe = info.keyframe;
+    this.timestamp = info.timestamp;
+    this.wallClock = info.wallClock;
+    this.publishTimestamp = info.publishTimestamp;
+    this.layout = layout;
+  }
+
+  get format(): PixelFormat {
+    return this.layout.format;
+  }
+  get width(): number {
+    return this.layout.width;
+  }
+  get height(): number {
+    return this.layout.height;
+  }
+  get strides(): number[] {
+    return this.layout.planes.map((p) => p.stride);
+  }
+  /** One view per plane (empty for encoded formats). */
+  get planes(): Uint8Array[] {
+    this.cachedPlanes ??= planeViews(this.data, this.layout);
+    return this.cachedPlanes;
+  }
+
+  /** True while the frame is held and the producer has not taken it back. */
+  get valid(): boolean {
+    return !this.released && this.owner.holdValid(this.hold, this.rawSeq);
+  }
+
+  /**
+   * Lets the producer reuse the slot. Returns true if the frame stayed
+   * intact until now, false if it was released already or its lifespan ran
+   * out (its bytes may have been overwritten meanwhile).
+   */
+  release(): boolean {
+    if (this.released) return false;
+    this.released = true;
+    return this.owner.releaseHold(this.hold, this.rawSeq);
+  }
+
+  /** Restarts the hold's lifespan, for long reads. False if already taken back. */
+  renew(): boolean {
+    return !this.released && this.owner.renewHold(this.hold, this.rawSeq);
+  }
+
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}

@@ -1,0 +1,552 @@
+/**
+ * The producer: creates a stream, loans slots, publishes frames, and
+ * removes the stream when it closes or the process ends.
+ *
+ *   const producer = await createProducer('cam0', { width: 1280, height: 720, format: 'RGBA' });
+ *   const frame = producer.loan();            // null when every slot is held: counted as a drop
+ *   if (frame) { fill(frame.data); producer.publish(frame); }
+ */
+import { lstatSync, unlinkSync } from 'node:fs';
+import { VidbusError, fsError } from '../errors.js';
+import {
+  closeFd,
+  futexWake,
+  lockTry,
+  Mapping,
+  openShmFile,
+  reserve,
+  setPermissions,
+  statFd,
+} from '../native/shm.js';
+import { frameLayout, isPixelFormat, PIXEL_FORMATS, type FrameLayout, type PixelFormat } from '../video/formats.js';
+import { monoNs, sleep, wallNs } from './clock.js';
+import { ConsumerTable } from './consumer-table.js';
+import { writeCtlHeader, type RecordSnapshot } from './ctl.js';
+import { registerExitCleanup, unregisterExitCleanup, type ExitCleanup } from './exit.js';
+import { totalBytesOf, writeHeader } from './header.js';
+import {
+  ctlBytes,
+  D,
+  FrameFlags,
+  H,
+  LAYOUT_VERSION,
+  MAX_CONSUMERS,
+  MAX_SLOTS,
+  MAX_USER_META,
+  MIN_SLOTS,
+  PRODUCER_LOCK_OFFSET,
+  SEQ_WRITING,
+  StreamState,
+} from './layout.js';
+import { ctlPath, dataPath, validateStreamName } from './names.js';
+import { checkBoolean, checkInteger, invalidOption, rejectUnknownOptions } from './options.js';
+import { streamPermissions } from './permissions.js';
+import { tryReclaim } from './reclaim.js';
+import { DataViews, CtlViews } from './views.js';
+import { planeViews, slotViews } from './planes.js';
+
+export interface Rational {
+  num: number;
+  den: number;
+}
+
+export interface ProducerOptions {
+  width: number;
+  height: number;
+  format: PixelFormat;
+  /** nominal frame rate, for consumers and listings (default 30) */
+  fps?: number | Rational;
+  /** ring size (default 4; at least 2, at most 64) */
+  slots?: number;
+  /** bytes per row for each plane (raw formats) */
+  strides?: number[];
+  /** round strides up to a multiple of this */
+  strideAlign?: number;
+  /** largest frame of an encoded format (default: the raw 4:2:0 size) */
+  maxFrameBytes?: number;
+  /** how long a consumer may hold a frame before the producer may take it back (default 2000 ms) */
+  holdLifespanMs?: number;
+  /** consumer records (default 32) */
+  maxConsumers?: number;
+  /** file mode of the stream (default 0o600, owner only) */
+  mode?: number;
+  /** group to share the stream with (name or gid) */
+  group?: string | number;
+  /** remove the stream on SIGINT/SIGTERM/SIGHUP when nobody else handles them (default true) */
+  handleSignals?: boolean;
+}
+
+const PRODUCER_OPTIONS = [
+  'width',
+  'height',
+  'format',
+  'fps',
+  'slots',
+  'strides',
+  'strideAlign',
+  'maxFrameBytes',
+  'holdLifespanMs',
+  'maxConsumers',
+  'mode',
+  'group',
+  'handleSignals',
+] as const;
+
+export interface PublishOptions {
+  /** capture time, CLOCK_MONOTONIC ns (default: now) */
+  timestamp?: bigint;
+  /** capture wall-clock time, ns since the epoch (default: now) */
+  wallClock?: bigint;
+  /** for encoded formats: this frame can be decoded alone */
+  keyframe?: boolean;
+  /** bytes used; required for encoded formats, must be the frame size for raw ones */
+  size?: number;
+  /** up to 192 bytes of user metadata */
+  meta?: Uint8Array;
+}
+
+export interface ProducerStats {
+  published: number;
+  dropped: number;
+  consumers: number;
+}
+
+/** A slot loaned to the producer: fill `data` (or `planes`), then publish or discard it. */
+export class LoanedFrame {
+  /** @internal */
+  active = true;
+  private cachedPlanes: Uint8Array[] | undefined;
+
+  /** @internal */
+  constructor(
+    readonly slot: number,
+    /** a writable view of the whole slot, straight into shared memory */
+    readonly data: Uint8Array,
+    private readonly layout: FrameLayout,
+  ) {}
+
+  /** One writable view per plane (empty for encoded formats). */
+  get planes(): Uint8Array[] {
+    this.cachedPlanes ??= planeViews(this.data, this.layout);
+    return this.cachedPlanes;
+  }
+}
+
+function parseFps(fps: ProducerOptions['fps']): Rational {
+  if (fps === undefined) return { num: 30, den: 1 };
+  if (typeof fps === 'number') {
+    if (!Number.isFinite(fps) || fps < 0 || fps > 100000) throw invalidOption('fps', 'a number from 0 to 100000', fps);
+    if (Number.isInteger(fps)) return { num: fps, den: 1 };
+    const num = Math.round(fps * 1000);
+    const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+    const g = gcd(num, 1000);
+    return { num: num / g, den: 1000 / g };
+  }
+  if (typeof fps === 'object' && fps !== null) {
+    checkInteger('fps.num', fps.num, 0, 2 ** 31);
+    checkInteger('fps.den', fps.den, 1, 2 ** 31);
+    return { num: fps.num, den: fps.den };
+  }
+  throw invalidOption('fps', 'a number or { num, den }', fps);
+}
+
+interface Validated {
+  layout: FrameLayout;
+  fps: Rational;
+  slots: number;
+  holdLifespanMs: number;
+  maxConsumers: number;
+  handleSignals: boolean;
+}
+
+function validate(options: ProducerOptions): Validated {
+  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'an object', options);
+  rejectUnknownOptions('createProducer', options, PRODUCER_OPTIONS);
+  if (!isPixelFormat(options.format)) throw invalidOption('format', `one of ${PIXEL_FORMATS.join(', ')}`, options.format);
+  const layoutOptions: Parameters<typeof frameLayout>[3] = {};
+  if (options.strides !== undefined) layoutOptions.strides = options.strides;
+  if (options.strideAlign !== undefined) layoutOptions.strideAlign = options.strideAlign;
+  if (options.maxFrameBytes !== undefined) layoutOptions.maxFrameBytes = options.maxFrameBytes;
+  return {
+    layout: frameLayout(options.format, options.width, options.height, layoutOptions),
+    fps: parseFps(options.fps),
+    slots: checkInteger('slots', options.slots ?? 4, MIN_SLOTS, MAX_SLOTS),
+    holdLifespanMs: checkInteger('holdLifespanMs', options.holdLifespanMs ?? 2000, 1, 2 ** 31),
+    maxConsumers: checkInteger('maxConsumers', options.maxConsumers ?? 32, 1, MAX_CONSUMERS),
+    handleSignals: checkBoolean('handleSignals', options.handleSignals ?? true),
+  };
+}
+
+/** Creates the data file, taking over a stale one of the same name. */
+async function createDataFile(name: string, mode: number): Promise<number> {
+  const path = dataPath(name);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return openShmFile(path, 'create', mode);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw fsError(e, `creating stream "${name}" at ${path}`, name);
+    }
+    const result = tryReclaim(name);
+    if (result === 'reclaimed' || result === 'missing') continue;
+    if (result === 'no-access') {
+      throw new VidbusError(
+        'ERR_PERMISSION',
+        `Stream "${name}" exists and belongs to another user (${path}); pick another name or ask that user to stop it.`,
+        { stream: name },
+      );
+    }
+    // 'alive': a live producer, or someone reclaiming for a moment. A real
+    // producer holds the lock for good, so retry briefly before deciding.
+    if (attempt >= 5) {
+      throw new VidbusError(
+        'ERR_STREAM_EXISTS',
+        `Stream "${name}" already has a live producer. Stop it first, or publish under another name.`,
+        { stream: name },
+      );
+    }
+    await sleep(10);
+  }
+}
+
+export class Producer implements ExitCleanup {
+  readonly name: string;
+  readonly layout: FrameLayout;
+  readonly fps: Rational;
+  readonly slotCount: number;
+
+  private dataFd: number;
+  private ctlFd: number;
+  private mapping: Mapping;
+  private ctlMapping: Mapping;
+  private readonly data: DataViews;
+  private readonly consumers: ConsumerTable;
+  private readonly slotViews: Uint8Array[];
+  private readonly loaned: (LoanedFrame | undefined)[];
+  private closed = false;
+  private seq = 0n;
+  private published = 0;
+  private dropped = 0;
+  private lastSweepMs = 0;
+
+  /** @internal use createProducer() */
+  constructor(
+    name: string,
+    v: Validated,
+    dataFd: number,
+    ctlFd: number,
+    mapping: Mapping,
+    ctlMapping: Mapping,
+  ) {
+    this.name = name;
+    this.layout = v.layout;
+    this.fps = v.fps;
+    this.slotCount = v.slots;
+    this.dataFd = dataFd;
+    this.ctlFd = ctlFd;
+    this.mapping = mapping;
+    this.ctlMapping = ctlMapping;
+    this.data = new DataViews(mapping.buffer, v.slots);
+    const ctl = new CtlViews(ctlMapping.buffer, v.maxConsumers);
+    this.consumers = new ConsumerTable(ctl, ctlFd, v.maxConsumers, BigInt(v.holdLifespanMs) * 1_000_000n);
+    this.slotViews = slotViews(mapping.buffer, v.slots, v.layout.frameBytes);
+    this.loaned = new Array<LoanedFrame | undefined>(v.slots).fill(undefined);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new VidbusError('ERR_CLOSED', `Producer of "${this.name}" is closed`, { stream: this.name });
+  }
+
+  private slotSeq(slot: number): bigint {
+    return Atomics.load(this.data.i64, DataViews.descSeq(slot));
+  }
+
+  /** Marks `slot` as being written unless a consumer holds its frame (holds.ts). */
+  private claim(slot: number): boolean {
+    const previous = this.slotSeq(slot);
+    // SYNC POINT (Dekker, producer side 1/2): mark the slot...
+    Atomics.store(this.data.i64, DataViews.descSeq(slot), SEQ_WRITING);
+    // ...then look for holds on what it contained (2/2).
+    if (previous > 0n && this.consumers.isHeld(previous)) {
+      Atomics.store(this.data.i64, DataViews.descSeq(slot), previous);
+      return false;
+    }
+    return true;
+  }
+
+  /** Oldest slot that is neither the latest, loaned, nor held. */
+  private pickSlot(): number {
+    const latest = Atomics.load(this.data.i32, DataViews.latestSlot);
+    const held = this.consumers.heldSequences();
+    // Few slots (<= 64): repeated minimum search, no allocation.
+    let tried = 0n; // bitmask of slots already tried
+    for (;;) {
+      let best = -1;
+      let bestSeq = 0n;
+      for (let s = 0; s < this.slotCount; s++) {
+        if (s === latest || this.loaned[s] !== undefined || (tried >> BigInt(s)) & 1n) continue;
+        const seq = this.slotSeq(s);
+        if (seq > 0n && held.has(seq)) continue;
+        if (best < 0 || seq < bestSeq) {
+          best = s;
+          bestSeq = seq;
+        }
+      }
+      if (best < 0) return -1;
+      if (this.claim(best)) return best;
+      tried |= 1n << BigInt(best);
+    }
+  }
+
+  private maybeSweep(force: boolean): void {
+    const now = Date.now();
+    if (!force && now - this.lastSweepMs < 250) return;
+    this.lastSweepMs = now;
+    this.consumers.sweep(force);
+  }
+
+  /**
+   * Loans a free slot for writing. Returns null, and counts a drop, when
+   * consumers hold every slot: the producer never waits for a consumer.
+   */
+  loan(): LoanedFrame | null {
+    this.assertOpen();
+    this.maybeSweep(false);
+    let slot = this.pickSlot();
+    if (slot < 0) {
+      // Everything is held: take back holds of dead consumers and holds
+      // past their lifespan, then try once more.
+      this.maybeSweep(true);
+      slot = this.pickSlot();
+    }
+    if (slot < 0) {
+      this.dropped++;
+      Atomics.add(this.data.i64, DataViews.dropped, 1n);
+      return null;
+    }
+    const frame = new LoanedFrame(slot, this.slotViews[slot]!, this.layout);
+    this.loaned[slot] = frame;
+    return frame;
+  }
+
+  private takeBack(frame: LoanedFrame): void {
+    if (!(frame instanceof LoanedFrame) || !frame.active || this.loaned[frame.slot] !== frame) {
+      throw new VidbusError('ERR_FRAME_RELEASED', 'This frame was already published or discarded, or belongs to another producer', {
+        stream: this.name,
+      });
+    }
+    frame.active = false;
+    this.loaned[frame.slot] = undefined;
+  }
+
+  /** Publishes a loaned frame; returns its sequence number. */
+  publish(frame: LoanedFrame, options: PublishOptions = {}): number {
+    this.assertOpen();
+    const size = options.size ?? this.layout.frameBytes;
+    const raw = this.layout.planes.length > 0;
+    if (!Number.isInteger(size) || size < 0 || size > this.layout.frameBytes || (raw && size !== this.layout.frameBytes)) {
+      throw new VidbusError(
+        'ERR_FRAME_SIZE',
+        raw
+          ? `A ${this.layout.format} frame of ${this.layout.width}x${this.layout.height} is ${this.layout.frameBytes} bytes; received size ${size}`
+          : `Encoded frames can be at most ${this.layout.frameBytes} bytes (maxFrameBytes); received size ${size}`,
+        { stream: this.name },
+      );
+    }
+    const meta = options.meta;
+    if (meta !== undefined && (!(meta instanceof Uint8Array) || meta.length > MAX_USER_META)) {
+      throw invalidOption('meta', `a Uint8Array of at most ${MAX_USER_META} bytes`, meta instanceof Uint8Array ? `${meta.length} bytes` : meta);
+    }
+    this.takeBack(frame);
+    const slot = frame.slot;
+    const { i32, i64, u8 } = this.data;
+    const now = monoNs();
+    i32[DataViews.desc32(slot, D.size)] = size;
+    i32[DataViews.desc32(slot, D.flags)] = options.keyframe || raw ? FrameFlags.Keyframe : 0;
+    i64[DataViews.desc64(slot, D.captureMonoNs)] = options.timestamp ?? now;
+    i64[DataViews.desc64(slot, D.captureWallNs)] = options.wallClock ?? wallNs();
+    i64[DataViews.desc64(slot, D.publishMonoNs)] = now;
+    i32[DataViews.desc32(slot, D.userMetaBytes)] = meta?.length ?? 0;
+    if (meta && meta.length > 0) u8.set(meta, DataViews.descByte(slot, D.userMeta));
+    const seq = ++this.seq;
+    // SYNC POINT (release): the frame bytes and the descriptor above become
+    // visible to any consumer that sees this sequence number.
+    Atomics.store(i64, DataViews.descSeq(slot), seq);
+    Atomics.store(i32, DataViews.latestSlot, slot);
+    Atomics.store(i64, DataViews.latestSeq, seq);
+    Atomics.store(i64, DataViews.lastPublish, now);
+    this.published++;
+    this.notify();
+    return Number(seq);
+  }
+
+  /** Publishes a copy of `bytes`: the one-copy convenience. Returns the sequence, or null if dropped. */
+  write(bytes: Uint8Array, options: PublishOptions = {}): number | null {
+    this.assertOpen();
+    if (!(bytes instanceof Uint8Array)) throw invalidOption('bytes', 'a Uint8Array (or Buffer)', bytes);
+    const raw = this.layout.planes.length > 0;
+    if (bytes.length > this.layout.frameBytes || (raw && bytes.length !== this.layout.frameBytes)) {
+      throw new VidbusError(
+        'ERR_FRAME_SIZE',
+        `Expected ${raw ? '' : 'at most '}${this.layout.frameBytes} bytes for a ${this.layout.format} ${this.layout.width}x${this.layout.height} frame but received ${bytes.length}`,
+        { stream: this.name },
+      );
+    }
+    const frame = this.loan();
+    if (frame === null) return null;
+    frame.data.set(bytes);
+    return this.publish(frame, { ...options, size: bytes.length });
+  }
+
+  /** Gives a loaned frame back without publishing it. */
+  discard(frame: LoanedFrame): void {
+    this.assertOpen();
+    this.takeBack(frame);
+    // The slot's old content was already given up in claim(): mark it empty.
+    Atomics.store(this.data.i64, DataViews.descSeq(frame.slot), 0n);
+  }
+
+  private notify(): void {
+    // SYNC POINT (Dekker with Consumer.waitForFrame): bump the word, then
+    // read the waiting flags. No syscall when nobody sleeps.
+    Atomics.add(this.data.i32, DataViews.notify, 1);
+    if (this.consumers.anyWaiting()) futexWake(this.mapping.buffer, H.notify);
+  }
+
+  stats(): ProducerStats {
+    this.assertOpen();
+    this.maybeSweep(true);
+    return { published: this.published, dropped: this.dropped, consumers: this.consumers.liveRecords().length };
+  }
+
+  /** The consumers attached now, as they describe themselves. */
+  consumerList(): RecordSnapshot[] {
+    this.assertOpen();
+    this.maybeSweep(true);
+    return this.consumers.snapshots();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Ends the stream: consumers see a clean end, and the files are removed. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    unregisterExitCleanup(this);
+    try {
+      Atomics.store(this.data.i32, DataViews.state, StreamState.Closed);
+      Atomics.add(this.data.i32, DataViews.notify, 1);
+      futexWake(this.mapping.buffer, H.notify);
+    } finally {
+      this.removeFiles();
+      for (const f of this.loaned) if (f) f.active = false;
+      this.mapping.release();
+      this.ctlMapping.release();
+      closeFd(this.ctlFd);
+      closeFd(this.dataFd); // drops the liveness lock
+      this.dataFd = -1;
+      this.ctlFd = -1;
+    }
+  }
+
+  /** @internal exit hook */
+  closeSync(): void {
+    this.close();
+  }
+
+  private removeFiles(): void {
+    // We hold the liveness lock, so these paths are ours unless someone
+    // removed them by hand; check the inode before unlinking.
+    try {
+      const mine = statFd(this.dataFd);
+      const onDisk = lstatSync(dataPath(this.name));
+      if (mine.ino !== onDisk.ino || mine.dev !== onDisk.dev) return;
+    } catch {
+      return;
+    }
+    for (const path of [ctlPath(this.name), dataPath(this.name)]) {
+      try {
+        unlinkSync(path);
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+export async function createProducer(name: string, options: ProducerOptions): Promise<Producer> {
+  validateStreamName(name);
+  const v = validate(options);
+  const perms = streamPermissions(options.mode, options.group);
+  const totalBytes = totalBytesOf(v.slots, v.layout.frameBytes);
+
+  const dataFd = await createDataFile(name, 0o600);
+  let ctlFd = -1;
+  let mapping: Mapping | undefined;
+  let ctlMapping: Mapping | undefined;
+  try {
+    if (!lockTry(dataFd, PRODUCER_LOCK_OFFSET)) {
+      throw new VidbusError('ERR_STREAM_EXISTS', `Stream "${name}" was taken by another producer while being created`, { stream: name });
+    }
+    reserve(dataFd, totalBytes);
+    const dataInode = BigInt(statFd(dataFd).ino);
+
+    // Any ctl file at our path is stale: only the lock holder of the data
+    // file creates one, and that is us.
+    try {
+      unlinkSync(ctlPath(name));
+    } catch {
+      // none
+    }
+    try {
+      ctlFd = openShmFile(ctlPath(name), 'create', 0o600);
+    } catch (e) {
+      throw fsError(e, `creating ${ctlPath(name)}`, name);
+    }
+    const ctlSize = ctlBytes(v.maxConsumers);
+    reserve(ctlFd, ctlSize);
+    ctlMapping = new Mapping(ctlFd, ctlSize, true);
+    writeCtlHeader(ctlMapping.buffer, v.maxConsumers, dataInode);
+
+    mapping = new Mapping(dataFd, totalBytes, true);
+    writeHeader(mapping.buffer, {
+      name,
+      layout: v.layout,
+      fps: v.fps,
+      slotCount: v.slots,
+      producerPid: process.pid,
+      holdLifespanMs: v.holdLifespanMs,
+      maxConsumers: v.maxConsumers,
+      createdWallNs: wallNs(),
+      createdMonoNs: monoNs(),
+    });
+    setPermissions(ctlFd, perms.ctlMode, perms.gid, ctlPath(name));
+    setPermissions(dataFd, perms.dataMode, perms.gid, dataPath(name));
+    const header = new Int32Array(mapping.buffer, 0, H.state / 4 + 1);
+    Atomics.store(header, DataViews.state, StreamState.Live);
+    // SYNC POINT (release): the version word goes last; openers wait for it.
+    Atomics.store(header, H.version / 4, LAYOUT_VERSION);
+
+    const producer = new Producer(name, v, dataFd, ctlFd, mapping, ctlMapping);
+    registerExitCleanup(producer, v.handleSignals);
+    return producer;
+  } catch (e) {
+    mapping?.release();
+    ctlMapping?.release();
+    for (const path of [ctlPath(name), dataPath(name)]) {
+      try {
+        unlinkSync(path);
+      } catch {
+        // best effort
+      }
+    }
+    if (ctlFd >= 0) closeFd(ctlFd);
+    closeFd(dataFd);
+    throw e;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Stale streams: a producer that died (kill -9, crash, power loss of the
+ * process) leaves its two files in /dev/shm. Whoever notices first (a new
+ * producer of that name, a consumer, listStreams) removes them, but only
+ * after proving the producer is gone by taking its liveness lock.
+ */
+import { lstatSync, unlinkSync } from 'node:fs';
+import { closeFd, lockTry, openShmFile, statFd } from '../native/shm.js';
+import { fsError } from '../errors.js';
+import { PRODUCER_LOCK_OFFSET } from './layout.js';
+import { ctlPath, dataPath } from './names.js';
+
+export type ReclaimResult = 'reclaimed' | 'alive' | 'missing' | 'no-access';
+
+function unlinkIfExists(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}
+
+export function tryReclaim(name: string): ReclaimResult {
+  const path = dataPath(name);
+  let fd: number;
+  try {
+    fd = openShmFile(path, 'read-write');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'missing';
+    if (code === 'EACCES' || code === 'EPERM' || code === 'ELOOP') return 'no-access';
+    throw fsError(e, `opening ${path}`, name);
+  }
+  try {
+    if (!lockTry(fd, PRODUCER_LOCK_OFFSET)) return 'alive';
+    // We hold the lock, so no producer lives on this inode. Make sure the
+    // name still points at it: a new producer may have replaced it.
+    const held = statFd(fd);
+    let current;
+    try {
+      current = lstatSync(path);
+    } catch {
+      return 'missing';
+    }
+    if (current.ino !== held.ino || current.dev !== held.dev) return 'missing';
+    try {
+      // ctl first: while the data file exists and we hold its lock, no new
+      // producer of this name can get as far as creating a ctl file.
+      unlinkIfExists(ctlPath(name));
+      unlinkIfExists(path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM') return 'no-access';
+      throw fsError(e, `removing stale stream ${name}`, name);
+    }
+    return 'reclaimed';
+  } finally {
+    closeFd(fd); // drops our lock
+  }
+}

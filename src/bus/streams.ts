@@ -1,0 +1,118 @@
+/**
+ * listStreams(): the streams on this machine, read straight from their
+ * shared-memory headers (no daemon needed). Works for any user who can
+ * read the files; corrupt entries are reported, not thrown.
+ */
+import { readdirSync } from 'node:fs';
+import { VidbusError } from '../errors.js';
+import { closeFd, lockHeld, Mapping, openShmFile, statFd } from '../native/shm.js';
+import { checkCtl, snapshotRecord, type RecordSnapshot } from './ctl.js';
+import { checkIdentity, readHeader, type StreamDescription } from './header.js';
+import { ctlBytes, HEADER_BYTES, PRODUCER_LOCK_OFFSET, R, recordOffset } from './layout.js';
+import { ctlPath, dataPath, SHM_DIR, streamNameOfFile } from './names.js';
+import { tryReclaim } from './reclaim.js';
+import { CtlViews, DataViews } from './views.js';
+
+export type StreamStatus = 'live' | 'initializing' | 'stale' | 'corrupt' | 'no-access';
+
+export interface StreamInfo {
+  name: string;
+  status: StreamStatus;
+  /** set when status is 'live' or 'stale' */
+  description?: StreamDescription;
+  published: number;
+  dropped: number;
+  consumers: RecordSnapshot[];
+  /** ms since the last publish, undefined before the first */
+  lastPublishAgeMs?: number;
+  /** what is wrong, for 'corrupt' and 'no-access' */
+  problem?: string;
+}
+
+export interface ListOptions {
+  /** remove stale streams (dead producers) instead of listing them */
+  reclaim?: boolean;
+}
+
+function liveConsumers(name: string, desc: StreamDescription, dataIno: bigint): RecordSnapshot[] {
+  let fd: number;
+  try {
+    fd = openShmFile(ctlPath(name), 'read-only');
+  } catch {
+    return [];
+  }
+  let mapping: Mapping | undefined;
+  try {
+    const size = statFd(fd).size;
+    if (size < ctlBytes(desc.maxConsumers)) return [];
+    mapping = new Mapping(fd, ctlBytes(desc.maxConsumers), false, false);
+    if (checkCtl(mapping.buffer, size, name, desc.maxConsumers, dataIno) !== 'ready') return [];
+    const ctl = new CtlViews(mapping.buffer, desc.maxConsumers);
+    const out: RecordSnapshot[] = [];
+    for (let i = 0; i < desc.maxConsumers; i++) {
+      if (Atomics.load(ctl.i32, CtlViews.rec32(i, R.active)) !== 1) continue;
+      if (lockHeld(fd, recordOffset(i))) out.push(snapshotRecord(ctl, i));
+    }
+    return out;
+  } finally {
+    mapping?.release();
+    closeFd(fd);
+  }
+}
+
+/** Reads one stream's header and counters without attaching to it. */
+export function inspectStream(name: string): StreamInfo {
+  const base = { name, published: 0, dropped: 0, consumers: [] as RecordSnapshot[] };
+  let fd: number;
+  try {
+    fd = openShmFile(dataPath(name), 'read-only');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { ...base, status: code === 'ENOENT' ? 'stale' : 'no-access', problem: (e as Error).message };
+  }
+  let mapping: Mapping | undefined;
+  try {
+    const size = statFd(fd).size;
+    const alive = lockHeld(fd, PRODUCER_LOCK_OFFSET);
+    if (size < HEADER_BYTES) return { ...base, status: alive ? 'initializing' : 'stale' };
+    mapping = new Mapping(fd, HEADER_BYTES, false, false);
+    if (checkIdentity(mapping.buffer, name) === 'initializing') return { ...base, status: alive ? 'initializing' : 'stale' };
+    const description = readHeader(mapping.buffer, name, size);
+    const i64 = new BigInt64Array(mapping.buffer, 0, HEADER_BYTES / 8);
+    const last = i64[DataViews.lastPublish]!;
+    const info: StreamInfo = {
+      ...base,
+      status: alive ? 'live' : 'stale',
+      description,
+      published: Number(i64[DataViews.latestSeq]!),
+      dropped: Number(i64[DataViews.dropped]!),
+      consumers: alive ? liveConsumers(name, description, BigInt(statFd(fd).ino)) : [],
+    };
+    if (last > 0n) info.lastPublishAgeMs = Number(process.hrtime.bigint() - last) / 1e6;
+    return info;
+  } catch (e) {
+    if (e instanceof VidbusError) return { ...base, status: 'corrupt', problem: e.message };
+    throw e;
+  } finally {
+    mapping?.release();
+    closeFd(fd);
+  }
+}
+
+export function listStreams(options: ListOptions = {}): StreamInfo[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(SHM_DIR);
+  } catch {
+    return [];
+  }
+  const out: StreamInfo[] = [];
+  for (const entry of entries.sort()) {
+    const name = streamNameOfFile(entry);
+    if (name === undefined) continue;
+    const info = inspectStream(name);
+    if (options.reclaim && info.status === 'stale' && tryReclaim(name) === 'reclaimed') continue;
+    out.push(info);
+  }
+  return out;
+}

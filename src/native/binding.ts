@@ -1,0 +1,101 @@
+/**
+ * The only module that loads the C addon. It tries, in order, the path in
+ * VIDBUS_NATIVE_PATH, build/Release and build/Debug, and fails with a
+ * message listing every path tried and what to do.
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { VidbusError, syscallError } from '../errors.js';
+
+/** Opaque handle to a native waiter thread. */
+export type WaiterHandle = { readonly __brand: 'WaiterHandle' };
+
+/** Result codes a waiter reports: see native/waiter.h. */
+export const WAIT_WOKEN = 0;
+export const WAIT_TIMED_OUT = 1;
+export const WAIT_CHANGED = 2;
+
+/** The addon's exports, one by one. A test checks this against the addon. */
+export interface Native {
+  init(makeError: (syscall: string, errno: number, message: string) => Error): void;
+  mmap(fd: number, length: number, writable: boolean, populate: boolean): ArrayBuffer;
+  munmap(buffer: ArrayBuffer): void;
+  fallocate(fd: number, length: number): void;
+  futexWake(buffer: ArrayBuffer, byteOffset: number, count: number): number;
+  futexWaitSync(buffer: ArrayBuffer, byteOffset: number, expected: number, timeoutMs: number): number;
+  waiterCreate(buffer: ArrayBuffer, byteOffset: number, onResult: (result: number) => void): WaiterHandle;
+  waiterArm(waiter: WaiterHandle, expected: number, timeoutMs: number): void;
+  waiterClose(waiter: WaiterHandle): void;
+  lockTry(fd: number, offset: number, exclusive: boolean): boolean;
+  lockRelease(fd: number, offset: number): void;
+  lockHeld(fd: number, offset: number): boolean;
+}
+
+export const NATIVE_EXPORTS: readonly (keyof Native)[] = [
+  'init',
+  'mmap',
+  'munmap',
+  'fallocate',
+  'futexWake',
+  'futexWaitSync',
+  'waiterCreate',
+  'waiterArm',
+  'waiterClose',
+  'lockTry',
+  'lockRelease',
+  'lockHeld',
+];
+
+function packageRoot(): string {
+  // dist/src/native/binding.js -> package root is three levels up.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'binding.gyp'))) return dir;
+    dir = dirname(dir);
+  }
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+}
+
+export function candidatePaths(): string[] {
+  const root = packageRoot();
+  const paths: string[] = [];
+  const override = process.env.VIDBUS_NATIVE_PATH;
+  if (override) paths.push(resolve(override));
+  paths.push(join(root, 'build', 'Release', 'vidbus_native.node'));
+  paths.push(join(root, 'build', 'Debug', 'vidbus_native.node'));
+  return paths;
+}
+
+let loaded: Native | undefined;
+
+export function loadNative(): Native {
+  if (loaded) return loaded;
+  const require = createRequire(import.meta.url);
+  const tried: string[] = [];
+  for (const path of candidatePaths()) {
+    if (!existsSync(path)) {
+      tried.push(`${path} (missing)`);
+      continue;
+    }
+    try {
+      const mod = require(path) as Native;
+      mod.init(syscallError);
+      loaded = mod;
+      return mod;
+    } catch (e) {
+      tried.push(`${path} (${(e as Error).message})`);
+    }
+  }
+  throw new VidbusError(
+    'ERR_NATIVE_LOAD',
+    [
+      'The vidbus native addon could not be loaded. Paths tried:',
+      ...tried.map((t) => `  - ${t}`),
+      'Possible solutions:',
+      '  - Build it: `npm run build:native` (needs python3, make and a C compiler: apt-get install build-essential python3).',
+      '  - Point VIDBUS_NATIVE_PATH at a vidbus_native.node you built.',
+    ].join('\n'),
+  );
+}
