@@ -93,6 +93,7 @@ export class Consumer extends EventEmitter implements AsyncIterable<Frame>, Asyn
     this.openTimeoutMs = openTimeoutMs;
     this.livenessIntervalMs = livenessIntervalMs;
     this.attachment = attachment;
+    if (attachment) this.lastSeq = startingPoint(attachment);
   }
 
   /** The stream as the current producer created it (undefined while waiting for one). */
@@ -138,7 +139,7 @@ export class Consumer extends EventEmitter implements AsyncIterable<Frame>, Asyn
     const latest = Atomics.load(a.data.i64, DataViews.latestSeq);
     if (latest <= this.lastSeq) return undefined;
     const hint = Atomics.load(a.data.i32, DataViews.latestSlot);
-    if (this.policy === 'latest' || this.lastSeq === 0n) {
+    if (this.policy === 'latest') {
       const slot = this.slotOf(a, latest, hint);
       return slot < 0 ? undefined : [slot, latest];
     }
@@ -181,7 +182,7 @@ export class Consumer extends EventEmitter implements AsyncIterable<Frame>, Asyn
         { stream: this.name },
       );
     }
-    if (this.lastSeq > 0n && seq > this.lastSeq + 1n) this.missed += Number(seq - this.lastSeq - 1n);
+    if (seq > this.lastSeq + 1n) this.missed += Number(seq - this.lastSeq - 1n);
     this.lastSeq = seq;
     this.received++;
     const publishTimestamp = i64[DataViews.desc64(slot, D.publishMonoNs)]!;
@@ -323,7 +324,7 @@ export class Consumer extends EventEmitter implements AsyncIterable<Frame>, Asyn
       const result = await attach(this.name, this.policy, Math.min(this.openTimeoutMs, Math.max(remaining, 0)));
       if (result !== 'missing') {
         this.attachment = result;
-        this.lastSeq = 0n;
+        this.lastSeq = startingPoint(result);
         this.stopWatching();
         this.emit('producer-attached', { stream: result.desc });
         return true;
@@ -421,6 +422,15 @@ export class Consumer extends EventEmitter implements AsyncIterable<Frame>, Asyn
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
   }
+}
+
+/**
+ * Where a consumer starts on a newly attached stream: with the newest
+ * frame already published (if any), then every frame after it.
+ */
+function startingPoint(a: Attachment): bigint {
+  const latest = Atomics.load(a.data.i64, DataViews.latestSeq);
+  return latest > 0n ? latest - 1n : 0n;
 }
 
 export async function openConsumer(name: string, options: ConsumerOptions = {}): Promise<Consumer> {

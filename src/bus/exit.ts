@@ -29,10 +29,14 @@ function cleanupAll(): void {
 }
 
 function onSignal(signal: NodeJS.Signals): void {
+  // Decide before cleaning up: closing the last producer unhooks us.
+  const onlyListener = process.listenerCount(signal) === 1;
   cleanupAll();
-  if (process.listenerCount(signal) === 1) {
+  if (onlyListener) {
     unhookSignals();
-    process.kill(process.pid, signal);
+    // libuv restores the default action asynchronously: re-raise on the
+    // next turn of the loop, before any timer of the application runs.
+    setImmediate(() => process.kill(process.pid, signal));
   }
 }
 

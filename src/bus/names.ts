@@ -32,3 +32,10 @@ export function streamNameOfFile(fileName: string): string | undefined {
   const name = fileName.slice(FILE_PREFIX.length);
   return NAME_RE.test(name) ? name : undefined;
 }
+
+export const TEMP_MARK = '.new-';
+
+/** Where a producer builds its data file before linking it into place. */
+export function tempDataPath(name: string): string {
+  return `${dataPath(name)}${TEMP_MARK}${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+}

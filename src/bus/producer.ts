@@ -6,7 +6,7 @@
  *   const frame = producer.loan();            // null when every slot is held: counted as a drop
  *   if (frame) { fill(frame.data); producer.publish(frame); }
  */
-import { lstatSync, unlinkSync } from 'node:fs';
+import { linkSync, lstatSync, unlinkSync } from 'node:fs';
 import { VidbusError, fsError } from '../errors.js';
 import {
   closeFd,
@@ -38,10 +38,10 @@ import {
   SEQ_WRITING,
   StreamState,
 } from './layout.js';
-import { ctlPath, dataPath, validateStreamName } from './names.js';
+import { ctlPath, dataPath, tempDataPath, validateStreamName } from './names.js';
 import { checkBoolean, checkInteger, invalidOption, rejectUnknownOptions } from './options.js';
 import { streamPermissions } from './permissions.js';
-import { tryReclaim } from './reclaim.js';
+import { sweepOrphanedTemps, tryReclaim } from './reclaim.js';
 import { DataViews, CtlViews } from './views.js';
 import { planeViews, slotViews } from './planes.js';
 
@@ -177,12 +177,18 @@ function validate(options: ProducerOptions): Validated {
   };
 }
 
-/** Creates the data file, taking over a stale one of the same name. */
-async function createDataFile(name: string, mode: number): Promise<number> {
+/**
+ * Puts a fully initialised data file under the stream's name. link() is
+ * atomic and fails if the name exists, so nobody ever sees a half-made
+ * stream under its name, and a stale stream is taken over only after
+ * tryReclaim() proved its producer dead.
+ */
+async function takeName(name: string, tempPath: string): Promise<void> {
   const path = dataPath(name);
   for (let attempt = 0; ; attempt++) {
     try {
-      return openShmFile(path, 'create', mode);
+      linkSync(tempPath, path);
+      return;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw fsError(e, `creating stream "${name}" at ${path}`, name);
     }
@@ -484,35 +490,23 @@ export async function createProducer(name: string, options: ProducerOptions): Pr
   const v = validate(options);
   const perms = streamPermissions(options.mode, options.group);
   const totalBytes = totalBytesOf(v.slots, v.layout.frameBytes);
+  sweepOrphanedTemps(name);
 
-  const dataFd = await createDataFile(name, 0o600);
+  // 1. Build the data segment under a private temporary name, locked.
+  const tempPath = tempDataPath(name);
+  let dataFd: number;
+  try {
+    dataFd = openShmFile(tempPath, 'create', 0o600);
+  } catch (e) {
+    throw fsError(e, `creating ${tempPath}`, name);
+  }
   let ctlFd = -1;
   let mapping: Mapping | undefined;
   let ctlMapping: Mapping | undefined;
+  let named = false;
   try {
-    if (!lockTry(dataFd, PRODUCER_LOCK_OFFSET)) {
-      throw new VidbusError('ERR_STREAM_EXISTS', `Stream "${name}" was taken by another producer while being created`, { stream: name });
-    }
+    lockTry(dataFd, PRODUCER_LOCK_OFFSET); // a fresh inode: always succeeds
     reserve(dataFd, totalBytes);
-    const dataInode = BigInt(statFd(dataFd).ino);
-
-    // Any ctl file at our path is stale: only the lock holder of the data
-    // file creates one, and that is us.
-    try {
-      unlinkSync(ctlPath(name));
-    } catch {
-      // none
-    }
-    try {
-      ctlFd = openShmFile(ctlPath(name), 'create', 0o600);
-    } catch (e) {
-      throw fsError(e, `creating ${ctlPath(name)}`, name);
-    }
-    const ctlSize = ctlBytes(v.maxConsumers);
-    reserve(ctlFd, ctlSize);
-    ctlMapping = new Mapping(ctlFd, ctlSize, true);
-    writeCtlHeader(ctlMapping.buffer, v.maxConsumers, dataInode);
-
     mapping = new Mapping(dataFd, totalBytes, true);
     writeHeader(mapping.buffer, {
       name,
@@ -525,12 +519,31 @@ export async function createProducer(name: string, options: ProducerOptions): Pr
       createdWallNs: wallNs(),
       createdMonoNs: monoNs(),
     });
-    setPermissions(ctlFd, perms.ctlMode, perms.gid, ctlPath(name));
     setPermissions(dataFd, perms.dataMode, perms.gid, dataPath(name));
-    const header = new Int32Array(mapping.buffer, 0, H.state / 4 + 1);
+    const header = mapping.views32();
     Atomics.store(header, DataViews.state, StreamState.Live);
     // SYNC POINT (release): the version word goes last; openers wait for it.
     Atomics.store(header, H.version / 4, LAYOUT_VERSION);
+
+    // 2. Take the name.
+    await takeName(name, tempPath);
+    named = true;
+    unlinkQuietly(tempPath);
+
+    // 3. The control segment. Any ctl file at our path is stale: only the
+    //    producer that owns the name creates one, and that is us now.
+    //    Consumers that find the data file first wait for it.
+    unlinkQuietly(ctlPath(name));
+    try {
+      ctlFd = openShmFile(ctlPath(name), 'create', 0o600);
+    } catch (e) {
+      throw fsError(e, `creating ${ctlPath(name)}`, name);
+    }
+    const ctlSize = ctlBytes(v.maxConsumers);
+    reserve(ctlFd, ctlSize);
+    ctlMapping = new Mapping(ctlFd, ctlSize, true);
+    setPermissions(ctlFd, perms.ctlMode, perms.gid, ctlPath(name));
+    writeCtlHeader(ctlMapping.buffer, v.maxConsumers, BigInt(statFd(dataFd).ino));
 
     const producer = new Producer(name, v, dataFd, ctlFd, mapping, ctlMapping);
     registerExitCleanup(producer, v.handleSignals);
@@ -538,15 +551,21 @@ export async function createProducer(name: string, options: ProducerOptions): Pr
   } catch (e) {
     mapping?.release();
     ctlMapping?.release();
-    for (const path of [ctlPath(name), dataPath(name)]) {
-      try {
-        unlinkSync(path);
-      } catch {
-        // best effort
-      }
+    unlinkQuietly(tempPath);
+    if (named) {
+      unlinkQuietly(ctlPath(name));
+      unlinkQuietly(dataPath(name));
     }
     if (ctlFd >= 0) closeFd(ctlFd);
     closeFd(dataFd);
     throw e;
+  }
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
   }
 }

@@ -4,11 +4,11 @@
  * producer of that name, a consumer, listStreams) removes them, but only
  * after proving the producer is gone by taking its liveness lock.
  */
-import { lstatSync, unlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, unlinkSync } from 'node:fs';
 import { closeFd, lockTry, openShmFile, statFd } from '../native/shm.js';
 import { fsError } from '../errors.js';
 import { PRODUCER_LOCK_OFFSET } from './layout.js';
-import { ctlPath, dataPath } from './names.js';
+import { ctlPath, dataPath, FILE_PREFIX, SHM_DIR, TEMP_MARK } from './names.js';
 
 export type ReclaimResult = 'reclaimed' | 'alive' | 'missing' | 'no-access';
 
@@ -57,4 +57,38 @@ export function tryReclaim(name: string): ReclaimResult {
   } finally {
     closeFd(fd); // drops our lock
   }
+}
+
+/**
+ * Removes temporary files of producers that died while creating a stream
+ * (see createProducer), for one stream name or for all.
+ */
+export function sweepOrphanedTemps(name?: string): number {
+  const prefix = name === undefined ? FILE_PREFIX : `${FILE_PREFIX}${name}${TEMP_MARK}`;
+  let removed = 0;
+  let entries: string[];
+  try {
+    entries = readdirSync(SHM_DIR);
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix) || !entry.includes(TEMP_MARK)) continue;
+    const path = `${SHM_DIR}/${entry}`;
+    let fd: number;
+    try {
+      fd = openShmFile(path, 'read-write');
+    } catch {
+      continue;
+    }
+    try {
+      if (lockTry(fd, PRODUCER_LOCK_OFFSET)) {
+        unlinkIfExists(path);
+        removed++;
+      }
+    } finally {
+      closeFd(fd);
+    }
+  }
+  return removed;
 }

@@ -10,7 +10,7 @@ import { checkCtl, snapshotRecord, type RecordSnapshot } from './ctl.js';
 import { checkIdentity, readHeader, type StreamDescription } from './header.js';
 import { ctlBytes, HEADER_BYTES, PRODUCER_LOCK_OFFSET, R, recordOffset } from './layout.js';
 import { ctlPath, dataPath, SHM_DIR, streamNameOfFile } from './names.js';
-import { tryReclaim } from './reclaim.js';
+import { sweepOrphanedTemps, tryReclaim } from './reclaim.js';
 import { CtlViews, DataViews } from './views.js';
 
 export type StreamStatus = 'live' | 'initializing' | 'stale' | 'corrupt' | 'no-access';
@@ -106,6 +106,7 @@ export function listStreams(options: ListOptions = {}): StreamInfo[] {
   } catch {
     return [];
   }
+  if (options.reclaim) sweepOrphanedTemps();
   const out: StreamInfo[] = [];
   for (const entry of entries.sort()) {
     const name = streamNameOfFile(entry);

@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// Runs every compiled test file with node's test runner, then checks that
+// the run left nothing behind in /dev/shm.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+function find(dir, out = []) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) find(path, out);
+    else if (entry.name.endsWith('.test.js')) out.push(path);
+  }
+  return out;
+}
+
+const only = process.argv.slice(2);
+const files = (only.length ? only : ['dist/src', 'dist/test']).flatMap((d) => (d.endsWith('.js') ? [d] : find(d))).sort();
+const before = new Set(readdirSync('/dev/shm'));
+const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+const leaked = readdirSync('/dev/shm').filter((f) => f.startsWith('vidbus-t-') && !before.has(f));
+if (leaked.length) {
+  console.error(`Tests left these in /dev/shm: ${leaked.join(', ')}`);
+  process.exit(1);
+}
+process.exit(result.status ?? 1);
