@@ -3,10 +3,16 @@
  * exceptions ('exit' event), and on SIGINT/SIGTERM/SIGHUP. Signal handlers
  * are installed only while a producer that asked for them is open, and
  * only act when nobody else handles that signal: then they clean up and
- * re-raise the signal, so the process still dies the way it would have.
+ * exit with the status a shell reports for death by that signal (128 + n),
+ * which is what the process would have done without us. It exits at once:
+ * re-raising the signal is not synchronous in Node (libuv restores the
+ * default action later), and the application's timers must not run on
+ * producers that are already closed.
  * When the application has its own handler, it decides; its eventual
  * process.exit() runs the 'exit' cleanup.
  */
+
+import { constants as osConstants } from 'node:os';
 
 export interface ExitCleanup {
   closeSync(): void;
@@ -34,9 +40,7 @@ function onSignal(signal: NodeJS.Signals): void {
   cleanupAll();
   if (onlyListener) {
     unhookSignals();
-    // libuv restores the default action asynchronously: re-raise on the
-    // next turn of the loop, before any timer of the application runs.
-    setImmediate(() => process.kill(process.pid, signal));
+    process.exit(128 + (osConstants.signals[signal] ?? 0));
   }
 }
 
