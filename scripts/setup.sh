@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what vidbus needs on a fresh Debian machine: a C toolchain for
+# the native addon (Debian packages) and the npm dependencies, then builds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v gcc >/dev/null || need_apt+=(build-essential)
+command -v make >/dev/null || need_apt+=(make)
+command -v python3 >/dev/null || need_apt+=(python3)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "vidbus setup: please install: ${need_apt[*]} (sudo apt-get install ${need_apt[*]})" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# Build the addon against the installed Node headers (no header download).
+if [ -f /usr/include/node/node_api.h ] && [ -z "${npm_config_nodedir:-}" ]; then
+  export npm_config_nodedir=/usr
+fi
+npm ci --no-audit --no-fund --loglevel=error
+npm run build --silent
