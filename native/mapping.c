@@ -11,26 +11,28 @@
 #include "args.h"
 #include "errors.h"
 
-/* One live mapping. The ArrayBuffer's finalizer owns the struct; an
- * explicit munmap only marks it unmapped so the finalizer skips munmap. */
+/* One mapping. The ArrayBuffer's finalizer owns (and frees) the struct.
+ * The registry lists only mappings still mapped, so that munmap() can find
+ * one by address; an explicit munmap takes it off the list, marks it
+ * unmapped, and the finalizer then only frees it. Doubly linked, so that
+ * removal is O(1) and the list stays as short as the live mappings. */
 typedef struct mapping {
     void *addr;
     size_t length;
     bool unmapped;
-    struct mapping *next;
+    struct mapping *prev, *next;
 } mapping;
 
 static pthread_mutex_t mappings_lock = PTHREAD_MUTEX_INITIALIZER;
 static mapping *mappings = NULL;
 
+/* Call with mappings_lock held. */
 static void unlink_mapping(mapping *m)
 {
-    for (mapping **p = &mappings; *p != NULL; p = &(*p)->next) {
-        if (*p == m) {
-            *p = m->next;
-            return;
-        }
-    }
+    if (m->prev != NULL) m->prev->next = m->next;
+    else mappings = m->next;
+    if (m->next != NULL) m->next->prev = m->prev;
+    m->prev = m->next = NULL;
 }
 
 static void finalize_mapping(napi_env env, void *data, void *hint)
@@ -38,8 +40,8 @@ static void finalize_mapping(napi_env env, void *data, void *hint)
     mapping *m = hint;
     (void)data;
     pthread_mutex_lock(&mappings_lock);
-    unlink_mapping(m);
     bool still_mapped = !m->unmapped;
+    if (still_mapped) unlink_mapping(m);
     m->unmapped = true;
     pthread_mutex_unlock(&mappings_lock);
     if (still_mapped) {
@@ -84,6 +86,7 @@ napi_value vb_mmap(napi_env env, napi_callback_info info)
     }
     pthread_mutex_lock(&mappings_lock);
     m->next = mappings;
+    if (mappings != NULL) mappings->prev = m;
     mappings = m;
     pthread_mutex_unlock(&mappings_lock);
     /* Tell V8 how much memory hangs off this small object, so a program
@@ -108,6 +111,7 @@ napi_value vb_munmap(napi_env env, napi_callback_info info)
     pthread_mutex_lock(&mappings_lock);
     for (mapping *m = mappings; m != NULL; m = m->next) {
         if (m->addr == data && !m->unmapped) {
+            unlink_mapping(m);
             m->unmapped = true;
             unmap_now = true;
             length = m->length;
