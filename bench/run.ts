@@ -1,8 +1,11 @@
 /**
  * npm run bench: vidbus against (a) whole frames over a UNIX socket with
- * `net`, what a Node developer would otherwise write, and (b) the floor, a
- * minimal C shared-memory ring with a futex wake-up (bench/c/floor.c), all
- * in the same run, side by side. Consumers are separate processes.
+ * `net`, what a Node developer would otherwise write, (b) the Node wake
+ * floor: a Node process woken by a futex through vidbus's native waiter with
+ * no bus logic (the least any Node consumer pays, paced modes only), and
+ * (c) the floor, a minimal C shared-memory ring with a futex wake-up
+ * (bench/c/floor.c), all in the same run, side by side. Consumers are
+ * separate processes.
  *
  *   node dist/bench/run.js [--sizes 640x480,1920x1080,3840x2160] [--consumers 1,2,4] [--modes max,30,60] [--seconds 2]
  *
@@ -12,12 +15,13 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
-import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, unlinkSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createProducer } from '../src/index.js';
 import { percentile } from '../src/bus/latency.js';
+import { futexWake, Mapping } from '../src/native/shm.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -136,6 +140,33 @@ async function benchSocket(w: number, h: number, consumers: number, periodMs: nu
   return result;
 }
 
+/** The Node wake floor: futex -> native waiter thread -> event loop, no bus logic. */
+async function benchNodeWake(consumers: number, periodMs: number): Promise<Row> {
+  const path = `/dev/shm/vidbus-bench-wake-${process.pid}`;
+  const fd = openSync(path, 'w+');
+  ftruncateSync(fd, 4096);
+  const mapping = new Mapping(fd, 4096, true);
+  const i32 = new Int32Array(mapping.buffer);
+  const i64 = new BigInt64Array(mapping.buffer);
+  const children = Array.from({ length: consumers }, () => spawn(process.execPath, [join(here, 'consumer-waiter.js'), path], { stdio: ['ignore', 'pipe', 'inherit'] }));
+  const reports = Promise.all(children.map(collect));
+  await new Promise((r) => setTimeout(r, 300));
+  // Paced only: at max rate this would measure a busy loop, not a wake.
+  const [cpuMs, frames] = await drive(periodMs, () => {
+    Atomics.store(i64, 1, process.hrtime.bigint());
+    Atomics.add(i32, 0, 1);
+    futexWake(mapping.buffer, 0);
+    return true;
+  });
+  Atomics.store(i32, 1, 1);
+  futexWake(mapping.buffer, 0);
+  const result = summarize(await reports, cpuMs, frames);
+  mapping.release();
+  closeSync(fd);
+  unlinkSync(path);
+  return result;
+}
+
 function floorBinary(): string {
   const out = join(root, 'bench', 'out');
   mkdirSync(out, { recursive: true });
@@ -163,12 +194,14 @@ for (const [w, h] of sizes) {
       const floor = benchFloor(bin, w, h, consumers, periodMs);
       const bus = await benchVidbus(w, h, consumers, periodMs);
       const sock = await benchSocket(w, h, consumers, periodMs);
-      const label = mode === 'max' ? 'max rate' : `${mode} fps`;
-      for (const [name, r] of [
+      const rows: [string, Row][] = [
         ['vidbus', bus],
         ['net socket', sock],
-        ['C floor', floor],
-      ] as const) {
+      ];
+      if (periodMs > 0) rows.push(['Node wake floor', await benchNodeWake(consumers, periodMs)]);
+      rows.push(['C floor', floor]);
+      const label = mode === 'max' ? 'max rate' : `${mode} fps`;
+      for (const [name, r] of rows) {
         console.log(
           `| ${w}x${h} | ${consumers} | ${label} | ${name} | ${fmt(r.fps)} | ${fmt(r.p50Us, 1)} | ${fmt(r.p99Us, 1)} | ${fmt(r.maxUs)} | ${r.cpuMsPerFrame.toFixed(3)} | ${(r.p50Us / Math.max(floor.p50Us, 0.1)).toFixed(2)}x |`,
         );

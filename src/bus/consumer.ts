@@ -69,6 +69,7 @@ export class Consumer extends EventEmitter implements AsyncIterable<Frame>, Asyn
   readonly policy: Policy;
   readonly follow: boolean;
   private attachment: Attachment | undefined;
+  private owner: HoldOwner | undefined;
   private closed = false;
   private ended: LostReason | undefined;
   private busy = false;
@@ -92,8 +93,7 @@ export class Consumer extends EventEmitter implements AsyncIterable<Frame>, Asyn
     this.follow = follow;
     this.openTimeoutMs = openTimeoutMs;
     this.livenessIntervalMs = livenessIntervalMs;
-    this.attachment = attachment;
-    if (attachment) this.lastSeq = startingPoint(attachment);
+    this.setAttachment(attachment);
   }
 
   /** The stream as the current producer created it (undefined while waiting for one). */
@@ -109,12 +109,25 @@ export class Consumer extends EventEmitter implements AsyncIterable<Frame>, Asyn
     if (this.closed) throw new VidbusError('ERR_CLOSED', `Consumer of "${this.name}" is closed`, { stream: this.name, canceled: true });
   }
 
-  private holdOwner(a: Attachment): HoldOwner {
+  /** The hold owner shared by all frames of one attachment. */
+  private makeOwner(a: Attachment): HoldOwner {
     return {
-      releaseHold: (hold, seq) => releaseHold(a.ctl, a.record, hold, seq),
+      releaseHold: (frame, hold, seq) => {
+        this.holding.delete(frame);
+        const intact = releaseHold(a.ctl, a.record, hold, seq);
+        a.mapping.release();
+        a.ctlMapping.release();
+        return intact;
+      },
       renewHold: (hold, seq) => renewHold(a.ctl, a.record, hold, seq, monoNs()),
       holdValid: (hold, seq) => holdStillValid(a.ctl, a.record, hold, seq),
     };
+  }
+
+  private setAttachment(a: Attachment | undefined): void {
+    this.attachment = a;
+    this.owner = a ? this.makeOwner(a) : undefined;
+    if (a) this.lastSeq = startingPoint(a);
   }
 
   /** Finds the slot holding `seq`, or -1. */
@@ -196,7 +209,6 @@ export class Consumer extends EventEmitter implements AsyncIterable<Frame>, Asyn
     // The frame keeps this generation's mappings alive until released.
     a.mapping.retain();
     a.ctlMapping.retain();
-    const owner = this.holdOwner(a);
     const frame: Frame = new Frame(
       a.slots[slot]!.subarray(0, size),
       a.data.u8.subarray(metaStart, metaStart + metaBytes),
@@ -209,17 +221,7 @@ export class Consumer extends EventEmitter implements AsyncIterable<Frame>, Asyn
         publishTimestamp,
       },
       layout,
-      {
-        releaseHold: (h, s) => {
-          this.holding.delete(frame);
-          const intact = owner.releaseHold(h, s);
-          a.mapping.release();
-          a.ctlMapping.release();
-          return intact;
-        },
-        renewHold: owner.renewHold,
-        holdValid: owner.holdValid,
-      },
+      this.owner!,
       hold,
     );
     this.holding.add(frame);
@@ -291,7 +293,7 @@ export class Consumer extends EventEmitter implements AsyncIterable<Frame>, Asyn
   /** The producer went away: leave this generation; end unless following. */
   private lose(reason: LostReason): never | void {
     const a = this.attachment;
-    this.attachment = undefined;
+    this.setAttachment(undefined);
     this.producerLost++;
     if (a) {
       this.expiredBefore += Atomics.load(a.ctl.i32, a.rec32(R.expired)) >>> 0;
@@ -323,8 +325,7 @@ export class Consumer extends EventEmitter implements AsyncIterable<Frame>, Asyn
       const remaining = deadline - Date.now();
       const result = await attach(this.name, this.policy, Math.min(this.openTimeoutMs, Math.max(remaining, 0)));
       if (result !== 'missing') {
-        this.attachment = result;
-        this.lastSeq = startingPoint(result);
+        this.setAttachment(result);
         this.stopWatching();
         this.emit('producer-attached', { stream: result.desc });
         return true;
@@ -408,7 +409,7 @@ export class Consumer extends EventEmitter implements AsyncIterable<Frame>, Asyn
     this.stopWatching();
     this.wakeWatch?.();
     this.attachment?.detach();
-    this.attachment = undefined;
+    this.setAttachment(undefined);
   }
 
   get isClosed(): boolean {

@@ -12,9 +12,9 @@
 import type { FrameLayout, PixelFormat } from '../video/formats.js';
 import { planeViews } from './planes.js';
 
-/** What a frame needs from its consumer to release or renew its hold. */
+/** What a frame needs from its consumer to release or renew its hold (one per attachment, shared by its frames). */
 export interface HoldOwner {
-  releaseHold(hold: number, seq: bigint): boolean;
+  releaseHold(frame: Frame, hold: number, seq: bigint): boolean;
   renewHold(hold: number, seq: bigint): boolean;
   holdValid(hold: number, seq: bigint): boolean;
 }
@@ -100,7 +100,7 @@ export class Frame implements Disposable {
   release(): boolean {
     if (this.released) return false;
     this.released = true;
-    return this.owner.releaseHold(this.hold, this.rawSeq);
+    return this.owner.releaseHold(this, this.hold, this.rawSeq);
   }
 
   /** Restarts the hold's lifespan, for long reads. False if already taken back. */
