@@ -66,7 +66,7 @@ function summarize(reports: ChildReport[], producerCpuMs: number, published: num
     fps: reports.reduce((a, r) => a + r.received / Math.max(r.seconds, 1e-9), 0) / reports.length,
     p50Us: percentile(all, 0.5),
     p99Us: percentile(all, 0.99),
-    maxUs: Math.max(...all),
+    maxUs: all.reduce((m, v) => (v > m ? v : m), 0),
     cpuMsPerFrame: (producerCpuMs + consumerCpu / reports.length) / Math.max(delivered, 1),
     producerCpuMsPerFrame: producerCpuMs / Math.max(published, 1),
   };

@@ -4,5 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npm test --silent
+npm run lint --silent
 # Examples are part of the contract: run each briefly.
 node dist/examples/demo.js --seconds 3

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Lints the C addon: every file compiles alone with the addon's warnings as
+# errors plus extra checks, and the benchmark floor likewise.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+inc=/usr/include/node
+[ -d "$inc" ] || inc="$(node -p "require('path').join(process.execPath, '..', '..', 'include', 'node')")"
+for f in native/*.c; do
+  gcc -std=gnu11 -fsyntax-only -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter \
+    -D_GNU_SOURCE -DNAPI_VERSION=8 -I"$inc" "$f"
+done
+gcc -std=gnu11 -fsyntax-only -Wall -Wextra -Werror bench/c/floor.c
+echo "C lint: ok"
