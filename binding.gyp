@@ -8,7 +8,8 @@
         "native/mapping.c",
         "native/futex.c",
         "native/waiter.c",
-        "native/locks.c"
+        "native/locks.c",
+        "native/v4l2.c"
       ],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-fvisibility=hidden", "-Wno-unused-parameter"],

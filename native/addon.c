@@ -8,6 +8,7 @@
 #include "futex.h"
 #include "locks.h"
 #include "mapping.h"
+#include "v4l2.h"
 #include "waiter.h"
 
 /* init(makeError): hands the addon the TS error factory. */
@@ -40,6 +41,7 @@ static napi_value module_init(napi_env env, napi_value exports)
         EXPORT("lockTry", vb_lock_try),
         EXPORT("lockRelease", vb_lock_release),
         EXPORT("lockHeld", vb_lock_held),
+        EXPORT("v4l2QueryCap", vb_v4l2_querycap),
     };
     if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
     return exports;

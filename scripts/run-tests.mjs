@@ -14,8 +14,15 @@ function find(dir, out = []) {
   return out;
 }
 
-const only = process.argv.slice(2);
-const files = (only.length ? only : ['dist/src', 'dist/test']).flatMap((d) => (d.endsWith('.js') ? [d] : find(d))).sort();
+// --guest: the suite that runs inside the lab VM (test/vm/guest); otherwise
+// everything else (the host suite boots the VM itself in test/vm/lab.test).
+const guest = process.argv.includes('--guest');
+const only = process.argv.slice(2).filter((a) => a !== '--guest');
+const roots = only.length ? only : guest ? ['dist/test/vm/guest'] : ['dist/src', 'dist/test'];
+const files = roots
+  .flatMap((d) => (d.endsWith('.js') ? [d] : find(d)))
+  .filter((f) => guest || only.length || !f.includes('/vm/guest/'))
+  .sort();
 const before = new Set(readdirSync('/dev/shm'));
 const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
 const leaked = readdirSync('/dev/shm').filter((f) => f.startsWith('vidbus-t-') && !before.has(f));

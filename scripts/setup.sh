@@ -8,11 +8,22 @@ need_apt=()
 command -v gcc >/dev/null || need_apt+=(build-essential)
 command -v make >/dev/null || need_apt+=(make)
 command -v python3 >/dev/null || need_apt+=(python3)
+# The VM test lab (test/vm): qemu, Debian's kernel with headers (so that
+# dkms builds v4l2loopback for it), static busybox for the initramfs, and
+# the real peers the tests talk to.
+lab_packages=(qemu-system-x86 linux-image-amd64 linux-headers-amd64 v4l2loopback-dkms busybox-static
+  v4l-utils ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-good)
+if [ "${VIDBUS_SKIP_LAB:-0}" != 1 ]; then
+  for p in "${lab_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$p")
+  done
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "vidbus setup: please install: ${need_apt[*]} (sudo apt-get install ${need_apt[*]})" >&2
     exit 1
   fi
+  echo "vidbus setup: installing ${need_apt[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi

@@ -31,6 +31,7 @@ export type VidbusErrorCode =
   | 'ERR_TOO_MANY_HOLDS'
   | 'ERR_BUSY'
   // platform
+  | 'ERR_NOT_A_V4L2_DEVICE'
   | 'ERR_NATIVE_LOAD'
   | 'ERR_SYSCALL';
 

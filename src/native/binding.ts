@@ -31,6 +31,17 @@ export interface Native {
   lockTry(fd: number, offset: number, exclusive: boolean): boolean;
   lockRelease(fd: number, offset: number): void;
   lockHeld(fd: number, offset: number): boolean;
+  v4l2QueryCap(fd: number): RawCapability;
+}
+
+/** struct v4l2_capability as the addon returns it. */
+export interface RawCapability {
+  driver: string;
+  card: string;
+  busInfo: string;
+  version: number;
+  capabilities: number;
+  deviceCaps: number;
 }
 
 export const NATIVE_EXPORTS: readonly (keyof Native)[] = [
@@ -46,6 +57,7 @@ export const NATIVE_EXPORTS: readonly (keyof Native)[] = [
   'lockTry',
   'lockRelease',
   'lockHeld',
+  'v4l2QueryCap',
 ];
 
 function packageRoot(): string {

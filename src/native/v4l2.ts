@@ -1,0 +1,72 @@
+/**
+ * V4L2 device queries. The addon runs the ioctl; this file names the bits.
+ * Capability flags from <linux/videodev2.h>.
+ */
+import { closeSync, constants, openSync } from 'node:fs';
+import { VidbusError, fsError } from '../errors.js';
+import { loadNative } from './binding.js';
+
+export const V4L2_CAP = {
+  VIDEO_CAPTURE: 0x00000001,
+  VIDEO_OUTPUT: 0x00000002,
+  VIDEO_M2M: 0x00008000,
+  VIDEO_CAPTURE_MPLANE: 0x00001000,
+  VIDEO_OUTPUT_MPLANE: 0x00002000,
+  VIDEO_M2M_MPLANE: 0x00004000,
+  READWRITE: 0x01000000,
+  STREAMING: 0x04000000,
+  DEVICE_CAPS: 0x80000000,
+} as const;
+
+export interface DeviceCapabilities {
+  path: string;
+  driver: string;
+  card: string;
+  busInfo: string;
+  /** kernel version of the driver, e.g. '6.1.192' */
+  version: string;
+  /** capabilities of this node (device_caps when the driver reports them) */
+  caps: number;
+  canCapture: boolean;
+  canOutput: boolean;
+  streaming: boolean;
+  readWrite: boolean;
+}
+
+/** Opens `path`, runs VIDIOC_QUERYCAP and closes it again. */
+export function queryCapabilities(path: string): DeviceCapabilities {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+  } catch (e) {
+    const err = fsError(e, `opening ${path}`);
+    if (err.code === 'ERR_PERMISSION') err.message = `${path}: permission denied. Add yourself to the 'video' group (sudo usermod -aG video $USER) and log in again.`;
+    throw err;
+  }
+  try {
+    let raw;
+    try {
+      raw = loadNative().v4l2QueryCap(fd);
+    } catch (e) {
+      if (e instanceof VidbusError && (e.errno === 'ENOTTY' || e.errno === 'EINVAL')) {
+        throw new VidbusError('ERR_NOT_A_V4L2_DEVICE', `${path} is not a V4L2 video device`, { errno: e.errno, syscall: e.syscall });
+      }
+      throw e;
+    }
+    const caps = raw.capabilities & V4L2_CAP.DEVICE_CAPS ? raw.deviceCaps : raw.capabilities;
+    return {
+      path,
+      driver: raw.driver,
+      card: raw.card,
+      busInfo: raw.busInfo,
+      version: `${(raw.version >>> 16) & 0xff}.${(raw.version >>> 8) & 0xff}.${raw.version & 0xff}`,
+      caps,
+      canCapture: (caps & (V4L2_CAP.VIDEO_CAPTURE | V4L2_CAP.VIDEO_CAPTURE_MPLANE)) !== 0,
+      canOutput: (caps & (V4L2_CAP.VIDEO_OUTPUT | V4L2_CAP.VIDEO_OUTPUT_MPLANE)) !== 0,
+      streaming: (caps & V4L2_CAP.STREAMING) !== 0,
+      readWrite: (caps & V4L2_CAP.READWRITE) !== 0,
+    };
+  } finally {
+    closeSync(fd);
+  }
+}
