@@ -82,10 +82,15 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 for m in $(cat /modules/order); do insmod /modules/$m.ko 2>/dev/null || echo "vidbus-vm: insmod $m failed" > /dev/console; done
-mkdir -p /newroot
-if ! mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=524288 hostroot /newroot; then
-  echo "vidbus-vm: cannot mount the host root over 9p"; echo o > /proc/sysrq-trigger
-fi
+fail() { echo "vidbus-vm: $1"; poweroff -f; }
+mkdir -p /newroot /vmres /keep
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288 results /vmres || fail "cannot mount the results share"
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=524288 hostroot /newroot || fail "cannot mount the host root over 9p"
+# The working directory may live where the guest puts fresh tmpfs (a
+# checkout under /tmp, say): set it aside and put it back on top.
+CWD="$(cat /vmres/cwd)"
+KEEP=0
+case "$CWD" in /tmp/*|/run/*|/root/*|/dev/shm/*) mount --bind "/newroot$CWD" /keep && KEEP=1 ;; esac
 for d in tmp run root; do mount -t tmpfs -o mode=1777 tmpfs /newroot/$d; done
 mount -t proc proc /newroot/proc
 mount -t sysfs sys /newroot/sys
@@ -93,8 +98,9 @@ mount -t devtmpfs dev /newroot/dev
 mkdir -p /newroot/dev/shm /newroot/dev/pts
 mount -t tmpfs -o mode=1777 tmpfs /newroot/dev/shm
 mount -t devpts devpts /newroot/dev/pts
+if [ "$KEEP" = 1 ]; then mkdir -p "/newroot$CWD" && mount --move /keep "/newroot$CWD"; fi
 mkdir -p /newroot/tmp/vm-results
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288 results /newroot/tmp/vm-results
+mount --move /vmres /newroot/tmp/vm-results
 exec switch_root /newroot /bin/sh /tmp/vm-results/guest.sh
 `;
 

@@ -7,7 +7,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { labUnavailableReason, runInVm } from './lab.js';
 
@@ -41,6 +42,17 @@ describe('VM lab', { skip: reason ? `VM lab unavailable: ${reason} (scripts/setu
     assert.equal(result.results['out.txt']?.toString(), 'from-guest\n');
     assert.deepEqual(leftovers(), before);
     assert.equal(qemuProcesses(), '');
+  });
+
+  it('keeps a working directory under /tmp visible although the guest gets a fresh /tmp', { timeout: 300000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-cwd-'));
+    writeFileSync(join(dir, 'marker'), 'here');
+    try {
+      const result = await runInVm({ cwd: dir, command: 'test "$(cat marker)" = here && touch /tmp/writable', timeoutMs: 240000, onOutput: () => {} });
+      assert.equal(result.status, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('kills the VM at the timeout and still cleans up', { timeout: 120000 }, async () => {

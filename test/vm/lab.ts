@@ -136,7 +136,9 @@ export async function runInVm(options: VmOptions): Promise<VmResult> {
     const { image } = buildInitramfs(release);
     writeFileSync(join(work, 'initramfs.gz'), image);
     mkdirSync(resultsDir);
-    writeFileSync(join(resultsDir, 'guest.sh'), guestScript(options, options.cwd ?? process.cwd()), { mode: 0o755 });
+    const cwd = options.cwd ?? process.cwd();
+    writeFileSync(join(resultsDir, 'guest.sh'), guestScript(options, cwd), { mode: 0o755 });
+    writeFileSync(join(resultsDir, 'cwd'), cwd);
 
     const args = [
       '-machine', 'pc', '-accel', 'tcg', '-cpu', 'max',
