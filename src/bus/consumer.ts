@@ -250,7 +250,7 @@ export class Consumer extends EventEmitter implements AsyncIterable<Frame>, Asyn
     signal?.addEventListener('abort', onAbort);
     try {
       for (;;) {
-        if (this.closed) this.assertOpen();
+        this.assertOpen();
         if (signal?.aborted) throw new VidbusError('ERR_ABORTED', 'next() was aborted', { stream: this.name, canceled: true });
         const a = this.attachment;
         if (a === undefined) {
@@ -332,7 +332,6 @@ export class Consumer extends EventEmitter implements AsyncIterable<Frame>, Asyn
       }
       if (remaining <= 0) return false;
       await this.shmChanged(Math.min(remaining, 1000));
-      if (this.closed) this.assertOpen();
     }
   }
 

@@ -9,7 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildInitramfs } from './initramfs.js';
 
@@ -126,9 +126,11 @@ export async function runInVm(options: VmOptions): Promise<VmResult> {
   let qemuProcess: ChildProcess | undefined;
   const kill = () => qemuProcess?.kill('SIGKILL');
   process.on('exit', kill);
-  const onSignal = () => {
+  const onSignal = (signal: NodeJS.Signals) => {
     kill();
     rmSync(work, { recursive: true, force: true });
+    // Ctrl-C ends the run, as it would have without this handler.
+    if (process.listenerCount(signal) === 0) process.exit(128 + (osConstants.signals[signal] ?? 0));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
