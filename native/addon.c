@@ -42,6 +42,10 @@ static napi_value module_init(napi_env env, napi_value exports)
         EXPORT("lockRelease", vb_lock_release),
         EXPORT("lockHeld", vb_lock_held),
         EXPORT("v4l2QueryCap", vb_v4l2_querycap),
+        EXPORT("v4l2GetFormat", vb_v4l2_get_format),
+        EXPORT("v4l2SetFormat", vb_v4l2_set_format),
+        EXPORT("v4l2SetFrameRate", vb_v4l2_set_frame_rate),
+        EXPORT("v4l2Stream", vb_v4l2_stream),
     };
     if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
     return exports;

@@ -32,6 +32,12 @@ export type VidbusErrorCode =
   | 'ERR_BUSY'
   // platform
   | 'ERR_NOT_A_V4L2_DEVICE'
+  // virtual camera
+  | 'ERR_NO_LOOPBACK_DEVICE'
+  | 'ERR_NOT_A_LOOPBACK_DEVICE'
+  | 'ERR_DEVICE_NOT_FOUND'
+  | 'ERR_DEVICE_BUSY'
+  | 'ERR_FORMAT_REJECTED'
   | 'ERR_NATIVE_LOAD'
   | 'ERR_SYSCALL';
 

@@ -19,3 +19,7 @@ export { VidbusError, isVidbusError } from './errors.js';
 export type { VidbusErrorCode } from './errors.js';
 export { frameLayout, formatInfo, PIXEL_FORMATS } from './video/formats.js';
 export type { PixelFormat, RawFormat, EncodedFormat, FrameLayout, Plane } from './video/formats.js';
+export { VirtualCamera } from './sinks/virtual-camera.js';
+export type { VirtualCameraOptions } from './sinks/virtual-camera.js';
+export { LoopbackOutput, listLoopbackDevices } from './sinks/v4l2loopback.js';
+export { convertFrame, rgbToYuv } from './video/convert.js';

@@ -32,6 +32,20 @@ export interface Native {
   lockRelease(fd: number, offset: number): void;
   lockHeld(fd: number, offset: number): boolean;
   v4l2QueryCap(fd: number): RawCapability;
+  v4l2GetFormat(fd: number, bufType: number): RawPixFormat;
+  v4l2SetFormat(fd: number, bufType: number, width: number, height: number, pixelFormat: number): RawPixFormat;
+  v4l2SetFrameRate(fd: number, bufType: number, num: number, den: number): void;
+  v4l2Stream(fd: number, bufType: number, on: boolean): void;
+}
+
+/** struct v4l2_pix_format as the addon returns it. */
+export interface RawPixFormat {
+  width: number;
+  height: number;
+  pixelFormat: number;
+  bytesPerLine: number;
+  sizeImage: number;
+  field: number;
 }
 
 /** struct v4l2_capability as the addon returns it. */
@@ -58,6 +72,10 @@ export const NATIVE_EXPORTS: readonly (keyof Native)[] = [
   'lockRelease',
   'lockHeld',
   'v4l2QueryCap',
+  'v4l2GetFormat',
+  'v4l2SetFormat',
+  'v4l2SetFrameRate',
+  'v4l2Stream',
 ];
 
 function packageRoot(): string {

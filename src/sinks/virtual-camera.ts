@@ -1,0 +1,127 @@
+/**
+ * A virtual camera for programs that want no daemon, as simple as
+ * pyvirtualcam's:
+ *
+ *   using cam = await VirtualCamera.open({ width: 1280, height: 720, fps: 30 });
+ *   for (;;) { cam.send(rgba); await cam.sleepUntilNextFrame(); }
+ *
+ * Frames go in as RGBA (or another packed RGB format), are converted to
+ * the device's format (YUYV by default), and written to a v4l2loopback
+ * device. Pacing is monotonic: a late frame moves the schedule on rather
+ * than letting latency build up.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { VidbusError } from '../errors.js';
+import { canConvert, convertFrame } from '../video/convert.js';
+import { frameLayout, type FrameLayout, type PixelFormat } from '../video/formats.js';
+import { checkInteger, invalidOption, rejectUnknownOptions } from '../bus/options.js';
+import { LoopbackOutput, type LoopbackFormat } from './v4l2loopback.js';
+
+export interface VirtualCameraOptions {
+  width: number;
+  height: number;
+  /** frames per second (default 30) */
+  fps?: number;
+  /** device path or card label (default: the first free loopback device) */
+  device?: string;
+  /** what the device offers readers (default YUYV, the format browsers take best) */
+  format?: LoopbackFormat;
+  /** what send() takes (default RGBA) */
+  inputFormat?: 'RGBA' | 'BGRA' | 'RGB24' | 'BGR24';
+}
+
+const OPTIONS = ['width', 'height', 'fps', 'device', 'format', 'inputFormat'] as const;
+
+export class VirtualCamera implements Disposable {
+  readonly width: number;
+  readonly height: number;
+  readonly fps: number;
+  private readonly output: LoopbackOutput;
+  private readonly input: FrameLayout;
+  private readonly buffer: Uint8Array;
+  private sent = 0;
+  private readonly periodNs: bigint;
+  private nextDue: bigint;
+  private readonly recent: bigint[] = [];
+
+  private constructor(output: LoopbackOutput, input: FrameLayout, fps: number) {
+    this.output = output;
+    this.input = input;
+    this.width = input.width;
+    this.height = input.height;
+    this.fps = fps;
+    this.buffer = new Uint8Array(output.frameBytes);
+    this.periodNs = BigInt(Math.round(1e9 / fps));
+    this.nextDue = process.hrtime.bigint() + this.periodNs;
+  }
+
+  static async open(options: VirtualCameraOptions): Promise<VirtualCamera> {
+    rejectUnknownOptions('VirtualCamera.open', options, OPTIONS);
+    const width = checkInteger('width', options.width, 2, 8192);
+    const height = checkInteger('height', options.height, 2, 8192);
+    if (width % 2 || height % 2) throw invalidOption('width and height', 'even numbers (browsers reject odd YUV sizes)', `${width}x${height}`);
+    const fps = options.fps ?? 30;
+    if (typeof fps !== 'number' || !(fps > 0 && fps <= 240)) throw invalidOption('fps', 'a number above 0 and at most 240', fps);
+    const inputFormat: PixelFormat = options.inputFormat ?? 'RGBA';
+    const format = options.format ?? 'YUYV';
+    if (!canConvert(inputFormat, format)) throw invalidOption('format', `a format ${inputFormat} converts to (YUYV, UYVY, I420, NV12 or ${inputFormat})`, format);
+    const input = frameLayout(inputFormat, width, height);
+    const fpsRational = Number.isInteger(fps) ? { num: fps, den: 1 } : { num: Math.round(fps * 1000), den: 1000 };
+    const output = LoopbackOutput.open({ width, height, format, fps: fpsRational, ...(options.device !== undefined ? { device: options.device } : {}) });
+    return new VirtualCamera(output, input, fps);
+  }
+
+  /** The device path, e.g. /dev/video10. */
+  get device(): string {
+    return this.output.path;
+  }
+
+  get label(): string {
+    return this.output.card;
+  }
+
+  get framesSent(): number {
+    return this.sent;
+  }
+
+  /** Frames sent during the last second. */
+  get currentFps(): number {
+    const cutoff = process.hrtime.bigint() - 1_000_000_000n;
+    while (this.recent.length > 0 && this.recent[0]! < cutoff) this.recent.shift();
+    return this.recent.length;
+  }
+
+  /** Sends one frame in the input format (RGBA by default). */
+  send(frame: Uint8Array): void {
+    if (!(frame instanceof Uint8Array) || frame.length !== this.input.frameBytes) {
+      throw new VidbusError('ERR_FRAME_SIZE', `Expected ${this.input.frameBytes} bytes of ${this.input.format} ${this.width}x${this.height} but received ${frame instanceof Uint8Array ? frame.length : typeof frame}`);
+    }
+    convertFrame(frame, this.input, this.buffer, this.output.layout);
+    this.output.write(this.buffer);
+    this.sent++;
+    const now = process.hrtime.bigint();
+    this.recent.push(now);
+    if (this.recent.length > 4 * this.fps) this.recent.shift();
+  }
+
+  /** Waits until the next frame is due. A late caller is not made to catch up. */
+  async sleepUntilNextFrame(): Promise<void> {
+    const now = process.hrtime.bigint();
+    if (now >= this.nextDue) {
+      // Late: skip the missed slots so latency never builds up.
+      const missed = (now - this.nextDue) / this.periodNs + 1n;
+      this.nextDue += missed * this.periodNs;
+      return;
+    }
+    await sleep(Number(this.nextDue - now) / 1e6);
+    this.nextDue += this.periodNs;
+  }
+
+  close(): void {
+    this.output.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
