@@ -10,11 +10,11 @@
  * device. Pacing is monotonic: a late frame moves the schedule on rather
  * than letting latency build up.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { VidbusError } from '../errors.js';
 import { canConvert, convertFrame } from '../video/convert.js';
 import { frameLayout, type FrameLayout, type PixelFormat } from '../video/formats.js';
 import { checkInteger, invalidOption, rejectUnknownOptions } from '../bus/options.js';
+import { Pacer } from '../video/pacer.js';
 import { LoopbackOutput, type LoopbackFormat } from './v4l2loopback.js';
 
 export interface VirtualCameraOptions {
@@ -40,8 +40,7 @@ export class VirtualCamera implements Disposable {
   private readonly input: FrameLayout;
   private readonly buffer: Uint8Array;
   private sent = 0;
-  private readonly periodNs: bigint;
-  private nextDue: bigint;
+  private readonly pacer: Pacer;
   private readonly recent: bigint[] = [];
 
   private constructor(output: LoopbackOutput, input: FrameLayout, fps: number) {
@@ -51,8 +50,7 @@ export class VirtualCamera implements Disposable {
     this.height = input.height;
     this.fps = fps;
     this.buffer = new Uint8Array(output.frameBytes);
-    this.periodNs = BigInt(Math.round(1e9 / fps));
-    this.nextDue = process.hrtime.bigint() + this.periodNs;
+    this.pacer = new Pacer(fps);
   }
 
   static async open(options: VirtualCameraOptions): Promise<VirtualCamera> {
@@ -105,16 +103,8 @@ export class VirtualCamera implements Disposable {
   }
 
   /** Waits until the next frame is due. A late caller is not made to catch up. */
-  async sleepUntilNextFrame(): Promise<void> {
-    const now = process.hrtime.bigint();
-    if (now >= this.nextDue) {
-      // Late: skip the missed slots so latency never builds up.
-      const missed = (now - this.nextDue) / this.periodNs + 1n;
-      this.nextDue += missed * this.periodNs;
-      return;
-    }
-    await sleep(Number(this.nextDue - now) / 1e6);
-    this.nextDue += this.periodNs;
+  sleepUntilNextFrame(): Promise<void> {
+    return this.pacer.wait();
   }
 
   close(): void {

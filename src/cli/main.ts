@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+/**
+ * The vidbus command line. For now: `vidbus vcam`; the other commands
+ * (demo, stream, receive, list, record, convert, view) come with the CLI issue.
+ * Exit codes: 0 ok, 2 usage error, 3 stream or device error, 1 anything else.
+ */
+import { parseArgs } from 'node:util';
+import { isVidbusError, type VidbusErrorCode } from '../errors.js';
+
+const USAGE = `Usage: vidbus <command> [options]
+
+Commands:
+  vcam     Feed a virtual camera (v4l2loopback) from a bus stream, with a
+           placeholder whenever no producer is attached.
+
+vidbus vcam --from <stream> [--device <path|label>] [--size 1280x720] [--fps 30] [--format YUYV] [--stall-ms 1000]
+
+Examples:
+  vidbus vcam --from cam0
+  vidbus vcam --from cam0-fx --device "vidbus camera" --size 640x480 --fps 15
+`;
+
+const DEVICE_CODES: VidbusErrorCode[] = [
+  'ERR_NO_LOOPBACK_DEVICE',
+  'ERR_NOT_A_LOOPBACK_DEVICE',
+  'ERR_DEVICE_NOT_FOUND',
+  'ERR_DEVICE_BUSY',
+  'ERR_FORMAT_REJECTED',
+  'ERR_PERMISSION',
+  'ERR_NOT_A_V4L2_DEVICE',
+  'ERR_STREAM_NOT_FOUND',
+];
+
+export class UsageError extends Error {}
+
+export interface VcamArgs {
+  from: string;
+  device?: string;
+  width: number;
+  height: number;
+  fps: number;
+  format: string;
+  stallMs: number;
+}
+
+/** Parses `vidbus vcam ...` arguments (exported for in-process tests). */
+export function parseVcamArgs(argv: string[]): VcamArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        from: { type: 'string' },
+        device: { type: 'string' },
+        size: { type: 'string', default: '1280x720' },
+        fps: { type: 'string', default: '30' },
+        format: { type: 'string', default: 'YUYV' },
+        'stall-ms': { type: 'string', default: '1000' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const v = parsed.values;
+  if (!v.from) throw new UsageError('vcam needs --from <stream>');
+  const size = /^(\d+)x(\d+)$/.exec(v.size!);
+  if (!size) throw new UsageError(`--size must look like 1280x720; received ${v.size}`);
+  const number = (name: string, text: string) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer; received ${text}`);
+    return n;
+  };
+  return {
+    from: v.from,
+    ...(v.device !== undefined ? { device: v.device } : {}),
+    width: Number(size[1]),
+    height: Number(size[2]),
+    fps: number('fps', v.fps!),
+    format: v.format!.toUpperCase(),
+    stallMs: number('stall-ms', v['stall-ms']!),
+  };
+}
+
+async function vcam(argv: string[]): Promise<void> {
+  const args = parseVcamArgs(argv);
+  const { VcamService } = await import('../daemon/vcam-service.js');
+  const service = await VcamService.start({ ...args, format: args.format as never });
+  const s = service.stats();
+  process.stderr.write(`vidbus vcam: ${s.device} "${s.label}" ${args.width}x${args.height} ${args.format} @ ${args.fps} fps, from stream "${args.from}"\n`);
+  process.stderr.write(`vidbus vcam: ${s.state === 'live' ? 'live' : 'showing the placeholder until a producer publishes'}\n`);
+  service.onStateChange = (state) => process.stderr.write(`vidbus vcam: ${state === 'live' ? 'live' : 'no frames: showing the placeholder'}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await service.close();
+  const end = service.stats();
+  process.stderr.write(`vidbus vcam: stopped after ${end.framesWritten} frames (${end.liveFrames} live, ${end.placeholderFrames} placeholder)\n`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === 'vcam') {
+      await vcam(rest);
+      return 0;
+    }
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    }
+    throw new UsageError(`unknown command "${command}"`);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`vidbus: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (isVidbusError(e)) {
+      process.stderr.write(`vidbus: ${e.message}\n`);
+      if (process.argv.includes('--verbose')) process.stderr.write(`${e.stack}\n`);
+      return DEVICE_CODES.includes(e.code) ? 3 : e.code === 'ERR_INVALID_OPTION' ? 2 : 1;
+    }
+    throw e;
+  }
+}
+
+// Run when executed, not when imported by tests.
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  process.exitCode = await main(process.argv.slice(2));
+}
