@@ -39,6 +39,10 @@ export interface VmResult {
   totalMs: number;
   /** files the command left in $VIDBUS_VM_RESULTS, name -> content */
   results: Record<string, Buffer>;
+  /** the temporary folder this run used (removed by the time this returns) */
+  workDir: string;
+  /** qemu's pid (ended by the time this returns) */
+  qemuPid: number | undefined;
 }
 
 export class LabUnavailableError extends Error {}
@@ -181,7 +185,7 @@ export async function runInVm(options: VmOptions): Promise<VmResult> {
     if (options.collectInto) {
       if (existsSync(join(resultsDir, 'out'))) cpSync(join(resultsDir, 'out'), options.collectInto, { recursive: true });
     }
-    return { status: Number.isInteger(status) ? status : 125, timedOut, bootMs, totalMs: Date.now() - started, results };
+    return { status: Number.isInteger(status) ? status : 125, timedOut, bootMs, totalMs: Date.now() - started, results, workDir: work, qemuPid: child.pid };
   } finally {
     kill();
     process.removeListener('exit', kill);
