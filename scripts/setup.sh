@@ -10,9 +10,9 @@ command -v make >/dev/null || need_apt+=(make)
 command -v python3 >/dev/null || need_apt+=(python3)
 # The VM test lab (test/vm): qemu, Debian's kernel with headers (so that
 # dkms builds v4l2loopback for it), static busybox for the initramfs, and
-# the real peers the tests talk to.
+# the real peers the tests talk to (Chromium is driven by playwright-core).
 lab_packages=(qemu-system-x86 linux-image-amd64 linux-headers-amd64 v4l2loopback-dkms busybox-static
-  v4l-utils ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-good)
+  v4l-utils ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-good chromium)
 if [ "${VIDBUS_SKIP_LAB:-0}" != 1 ]; then
   for p in "${lab_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$p")
