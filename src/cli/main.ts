@@ -12,10 +12,13 @@ const USAGE = `Usage: vidbus <command> [options]
 Commands:
   vcam     Feed a virtual camera (v4l2loopback) from a bus stream, with a
            placeholder whenever no producer is attached.
+  doctor   Explain what stands between this machine and a working virtual
+           camera, with the fix for each problem. --json for scripts.
 
 vidbus vcam --from <stream> [--device <path|label>] [--size 1280x720] [--fps 30] [--format YUYV] [--stall-ms 1000]
 
 Examples:
+  vidbus doctor
   vidbus vcam --from cam0
   vidbus vcam --from cam0-fx --device "vidbus camera" --size 640x480 --fps 15
 `;
@@ -101,6 +104,19 @@ async function vcam(argv: string[]): Promise<void> {
   process.stderr.write(`vidbus vcam: stopped after ${end.framesWritten} frames (${end.liveFrames} live, ${end.placeholderFrames} placeholder)\n`);
 }
 
+async function doctor(argv: string[]): Promise<number> {
+  let json = false;
+  try {
+    json = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false } }, strict: true }).values.json === true;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const { diagnoseLoopback, formatReport } = await import('../sinks/loopback-doctor.js');
+  const report = diagnoseLoopback();
+  process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+  return report.ready ? 0 : 1;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -108,6 +124,7 @@ export async function main(argv: string[]): Promise<number> {
       await vcam(rest);
       return 0;
     }
+    if (command === 'doctor') return await doctor(rest);
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       process.stdout.write(USAGE);
       return command === undefined ? 2 : 0;
