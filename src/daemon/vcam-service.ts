@@ -134,8 +134,11 @@ export class VcamService {
     if (frame) {
       this.pending = undefined;
       const device = this.output.layout;
-      if (frame.format === device.format && frame.width === device.width && frame.height === device.height && frame.strides.every((s, i) => s === device.planes[i]!.stride)) {
+      const sameSize = frame.width === device.width && frame.height === device.height;
+      if (sameSize && frame.format === device.format && frame.strides.every((s, i) => s === device.planes[i]!.stride)) {
         this.out.set(frame.data.subarray(0, this.out.length)); // same shape: no conversion
+      } else if (sameSize && canConvert(frame.format, device.format)) {
+        convertFrame(frame.data, frame.layout, this.out, device); // one pass, no resampling
       } else {
         fitToRgba(frame.data, frame.layout, this.rgba, device.width, device.height);
         convertFrame(this.rgba, this.rgbaLayout, this.out, device);
