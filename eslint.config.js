@@ -10,7 +10,7 @@ export default tseslint.config(
     files: ['**/*.ts'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', ignoreRestSiblings: true }],
       // Layering: only src/native/ may load the addon.
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/build/Release/*', '**/*.node'], message: 'Only src/native/binding.ts loads the addon.' }] }],
     },

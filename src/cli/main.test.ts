@@ -1,10 +1,35 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseVcamArgs, UsageError } from './main.js';
+import { installUnit } from '../daemon/service-unit.js';
+
+describe('vidbus vcam --install-service', () => {
+  it('writes a user unit that runs the same camera at login', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'units-'));
+    try {
+      const args = parseVcamArgs(['--from', 'cam0', '--device', 'vidbus camera', '--install-service']);
+      assert.equal(args.installService, true);
+      const { path, next } = installUnit({ from: args.from, args: args.passthrough, node: '/usr/bin/node', cli: '/opt/vidbus/dist/src/cli/main.js', unitDir: dir });
+      assert.equal(path, join(dir, 'vidbus-vcam-cam0.service'));
+      const unit = readFileSync(path, 'utf8');
+      assert.match(unit, /^ExecStart=\/usr\/bin\/node \/opt\/vidbus\/dist\/src\/cli\/main\.js vcam --from cam0 --device "vidbus camera"$/m);
+      assert.doesNotMatch(unit, /install-service/);
+      assert.match(unit, /^Restart=on-failure$/m);
+      assert.match(unit, /^WantedBy=default\.target$/m);
+      assert.match(next[0]!, /systemctl --user enable --now vidbus-vcam-cam0\.service/);
+      assert.ok(next.some((l) => l.includes('exclusive_caps=1') && l.includes('/etc/modprobe.d/v4l2loopback.conf')));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('vidbus vcam arguments', () => {
   it('parses every option, with defaults', () => {
-    assert.deepEqual(parseVcamArgs(['--from', 'cam0']), { from: 'cam0', width: 1280, height: 720, fps: 30, format: 'YUYV', stallMs: 1000 });
+    assert.deepEqual(parseVcamArgs(['--from', 'cam0']), { from: 'cam0', width: 1280, height: 720, fps: 30, format: 'YUYV', stallMs: 1000, installService: false, passthrough: ['--from', 'cam0'] });
     assert.deepEqual(parseVcamArgs(['--from', 'fx', '--device', 'vidbus camera', '--size', '640x480', '--fps', '15', '--format', 'nv12', '--stall-ms', '250']), {
       from: 'fx',
       device: 'vidbus camera',
@@ -13,6 +38,8 @@ describe('vidbus vcam arguments', () => {
       fps: 15,
       format: 'NV12',
       stallMs: 250,
+      installService: false,
+      passthrough: ['--from', 'fx', '--device', 'vidbus camera', '--size', '640x480', '--fps', '15', '--format', 'nv12', '--stall-ms', '250'],
     });
   });
 

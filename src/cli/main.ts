@@ -5,6 +5,7 @@
  * Exit codes: 0 ok, 2 usage error, 3 stream or device error, 1 anything else.
  */
 import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import { isVidbusError, type VidbusErrorCode } from '../errors.js';
 
 const USAGE = `Usage: vidbus <command> [options]
@@ -15,7 +16,8 @@ Commands:
   doctor   Explain what stands between this machine and a working virtual
            camera, with the fix for each problem. --json for scripts.
 
-vidbus vcam --from <stream> [--device <path|label>] [--size 1280x720] [--fps 30] [--format YUYV] [--stall-ms 1000]
+vidbus vcam --from <stream> [--device <path|label>] [--size 1280x720] [--fps 30] [--format YUYV] [--stall-ms 1000] [--install-service]
+  --install-service   write a systemd user unit that runs this camera at login, instead of running it now
 
 Examples:
   vidbus doctor
@@ -44,6 +46,9 @@ export interface VcamArgs {
   fps: number;
   format: string;
   stallMs: number;
+  installService: boolean;
+  /** the arguments as given, less --install-service (for the unit) */
+  passthrough: string[];
 }
 
 /** Parses `vidbus vcam ...` arguments (exported for in-process tests). */
@@ -59,6 +64,7 @@ export function parseVcamArgs(argv: string[]): VcamArgs {
         fps: { type: 'string', default: '30' },
         format: { type: 'string', default: 'YUYV' },
         'stall-ms': { type: 'string', default: '1000' },
+        'install-service': { type: 'boolean', default: false },
       },
       strict: true,
       allowPositionals: false,
@@ -83,13 +89,22 @@ export function parseVcamArgs(argv: string[]): VcamArgs {
     fps: number('fps', v.fps!),
     format: v.format!.toUpperCase(),
     stallMs: number('stall-ms', v['stall-ms']!),
+    installService: v['install-service'] === true,
+    passthrough: argv.filter((a) => a !== '--install-service'),
   };
 }
 
 async function vcam(argv: string[]): Promise<void> {
   const args = parseVcamArgs(argv);
+  if (args.installService) {
+    const { installUnit } = await import('../daemon/service-unit.js');
+    const { path, next } = installUnit({ from: args.from, args: args.passthrough, node: process.execPath, cli: fileURLToPath(import.meta.url) });
+    process.stdout.write(`Wrote ${path}\nNext:\n${next.map((l) => `  ${l}`).join('\n')}\n`);
+    return;
+  }
   const { VcamService } = await import('../daemon/vcam-service.js');
-  const service = await VcamService.start({ ...args, format: args.format as never });
+  const { installService, passthrough, ...options } = args;
+  const service = await VcamService.start({ ...options, format: args.format as never });
   const s = service.stats();
   process.stderr.write(`vidbus vcam: ${s.device} "${s.label}" ${args.width}x${args.height} ${args.format} @ ${args.fps} fps, from stream "${args.from}"\n`);
   process.stderr.write(`vidbus vcam: ${s.state === 'live' ? 'live' : 'showing the placeholder until a producer publishes'}\n`);

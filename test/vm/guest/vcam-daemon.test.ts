@@ -22,8 +22,8 @@ const STREAM = 'vm-cam0';
 const cli = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
 
 /** Mean colour of the centre quarter of one frame read by ffmpeg (bars and the placeholder frame stay out). */
-async function centreColour(): Promise<number[]> {
-  const { stdout } = await run('ffmpeg', ['-nostdin', '-loglevel', 'error', '-f', 'v4l2', '-i', DEVICE, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
+async function centreColour(device = DEVICE): Promise<number[]> {
+  const { stdout } = await run('ffmpeg', ['-nostdin', '-loglevel', 'error', '-f', 'v4l2', '-i', device, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
     encoding: 'buffer',
     maxBuffer: 64 * 1024 * 1024,
     timeout: 120000,
@@ -40,18 +40,18 @@ async function centreColour(): Promise<number[]> {
   return sum.map((s) => s / n);
 }
 
-async function waitForColour(colour: readonly number[], what: string): Promise<void> {
+async function waitForColour(colour: readonly number[], what: string, device = DEVICE): Promise<void> {
   const deadline = Date.now() + 120000;
   let last: number[] = [];
   while (Date.now() < deadline) {
-    last = await centreColour();
+    last = await centreColour(device);
     if (last.every((v, i) => Math.abs(v - colour[i]!) <= 10)) return;
   }
   assert.fail(`readers never saw ${what} ${JSON.stringify(colour)}; last ${JSON.stringify(last.map(Math.round))}`);
 }
 
-function startDaemon(): ChildProcess {
-  return spawn(process.execPath, [cli, 'vcam', '--from', STREAM, '--device', LABEL, '--size', `${W}x${H}`, '--fps', '15', '--stall-ms', '500'], {
+function startDaemon(stream = STREAM, label = LABEL): ChildProcess {
+  return spawn(process.execPath, [cli, 'vcam', '--from', stream, '--device', label, '--size', `${W}x${H}`, '--fps', '15', '--stall-ms', '500'], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }
@@ -59,7 +59,7 @@ function startDaemon(): ChildProcess {
 describe('vidbus vcam daemon', { skip: inVm ? false : 'runs inside the VM lab only (npm run test:vm)' }, () => {
   let producer: Child | undefined;
 
-  before(() => modprobe('v4l2loopback', ['devices=1', 'video_nr=60', `card_label="${LABEL}"`, 'exclusive_caps=1']));
+  before(() => modprobe('v4l2loopback', ['devices=2', 'video_nr=60,61', `card_label="${LABEL},${LABEL} 2"`, 'exclusive_caps=1,1']));
   after(async () => {
     await producer?.kill();
     rmmod('v4l2loopback');
@@ -84,6 +84,23 @@ describe('vidbus vcam daemon', { skip: inVm ? false : 'runs inside the VM lab on
       await new Promise((r) => vcam.once('exit', r));
     }
     assert.equal(vcam.exitCode, 0);
+  });
+
+  it('runs two cameras at once, each from its own stream', async () => {
+    const second = spawnChild('solid-producer', `${STREAM}-2`, 320, 240, 'I420', 250, 120, 10, 15);
+    const first = startDaemon();
+    const other = startDaemon(`${STREAM}-2`, `${LABEL} 2`);
+    try {
+      await second.waitFor('ready', 60000);
+      await waitForColour([230, 200, 30], 'the first camera', DEVICE);
+      await waitForColour([250, 120, 10], 'the second camera', '/dev/video61');
+    } finally {
+      for (const d of [first, other]) {
+        d.kill('SIGTERM');
+        await new Promise((r) => d.once('exit', r));
+      }
+      await second.kill();
+    }
   });
 
   it('restarts three times and the device keeps working', async () => {
