@@ -6,7 +6,8 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { createProducer, isVidbusError, type Producer } from '../src/index.js';
+import { createProducer, isVidbusError, listLoopbackDevices, type Producer } from '../src/index.js';
+import { VcamService } from '../src/daemon/vcam-service.js';
 import { drawPattern } from '../src/video/pattern.js';
 
 function arg(flag: string, fallback: string): string {
@@ -29,7 +30,21 @@ try {
 const consumerScript = fileURLToPath(new URL('./consumer.js', import.meta.url));
 const consumer = spawn(process.execPath, [consumerScript, name, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
 console.log(`vidbus demo: stream "${name}" ${width}x${height} RGBA @ ${fps} fps -> consumer pid ${consumer.pid}${seconds ? ` for ${seconds} s` : ' (Ctrl-C to stop)'}`);
-console.log('(the browser preview and the virtual camera arrive with the CLI and vcam work: see README)');
+
+// The virtual camera, where v4l2loopback offers a free device.
+let vcam: VcamService | undefined;
+const freeDevice = listLoopbackDevices().find((d) => d.canOutput);
+if (freeDevice) {
+  try {
+    vcam = await VcamService.start({ from: name, device: freeDevice.path, width: width - (width % 2), height: height - (height % 2), fps: Math.round(fps) });
+    console.log(`virtual camera: ${vcam.device} "${freeDevice.card}" shows this stream (open it in a browser or: ffplay ${vcam.device})`);
+  } catch (e) {
+    console.log(`virtual camera: not started: ${(e as Error).message}`);
+  }
+} else {
+  console.log('virtual camera: no free v4l2loopback device. For one: sudo modprobe v4l2loopback devices=1 exclusive_caps=1 card_label="vidbus camera" (`vidbus doctor` explains more)');
+}
+console.log('(the browser preview arrives with the CLI work: see README)');
 
 createInterface({ input: consumer.stdout! }).on('line', (line) => {
   const c = JSON.parse(line) as { received: number; fps: number; missed: number; p50Us: number; p99Us: number };
@@ -44,6 +59,7 @@ function stop(): void {
   if (stopping) return;
   stopping = true;
   clearInterval(timer);
+  void vcam?.close();
   producer.close();
   consumer.kill('SIGTERM');
 }
@@ -60,3 +76,4 @@ const timer = setInterval(() => {
   producer.publish(frame);
 }, 1000 / fps);
 await new Promise((resolve) => consumer.on('exit', resolve));
+await vcam?.close();

@@ -1,0 +1,35 @@
+/** In the lab VM: the README's main job (the demo) also drives the virtual camera when a loopback device exists. */
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { listLoopbackDevices } from '../../../src/index.js';
+import { inVm, modprobe, rmmod, waitFor } from './kernel.js';
+
+const run = promisify(execFile);
+const demo = fileURLToPath(new URL('../../../examples/demo.js', import.meta.url));
+
+describe('the demo with a loopback device', { skip: inVm ? false : 'runs inside the VM lab only (npm run test:vm)' }, () => {
+  after(() => rmmod('v4l2loopback'));
+
+  it('shows its test pattern on the virtual camera and frees the device at the end', { timeout: 300000 }, async () => {
+    modprobe('v4l2loopback', ['devices=1', 'video_nr=90', 'card_label="vidbus demo"', 'exclusive_caps=1']);
+    let output = '';
+    const child = spawn(process.execPath, [demo, '--seconds', '40', '--width', '640', '--height', '480', '--fps', '15'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    await waitFor('the demo to start the camera', () => output.includes('virtual camera: /dev/video90'), 120000);
+    const { stdout } = await run('ffmpeg', ['-nostdin', '-loglevel', 'error', '-f', 'v4l2', '-i', '/dev/video90', '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
+      encoding: 'buffer',
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 120000,
+    });
+    assert.equal(stdout.length, 640 * 480 * 3);
+    // The pattern's first bar is light grey (235, 235, 235).
+    assert.ok(stdout[0]! > 200 && stdout[1]! > 200 && stdout[2]! > 200, `top-left pixel ${stdout[0]},${stdout[1]},${stdout[2]}`);
+    child.kill('SIGINT');
+    assert.equal(await exited, 0);
+    assert.equal(listLoopbackDevices().find((d) => d.path === '/dev/video90')?.canOutput, true, 'the device is free again');
+  });
+});
