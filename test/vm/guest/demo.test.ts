@@ -20,13 +20,18 @@ describe('the demo with a loopback device', { skip: inVm ? false : 'runs inside 
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     await waitFor('the demo to start the camera', () => output.includes('virtual camera: /dev/video90'), 120000);
-    const { stdout } = await run('ffmpeg', ['-nostdin', '-loglevel', 'error', '-f', 'v4l2', '-i', '/dev/video90', '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
-      encoding: 'buffer',
-      maxBuffer: 64 * 1024 * 1024,
-      timeout: 120000,
-    });
+    // The service shows its placeholder until the first pattern frame lands,
+    // so read frames until the pattern appears (its first bar is light grey).
+    let stdout = Buffer.alloc(0);
+    const deadline = Date.now() + 120000;
+    do {
+      ({ stdout } = await run('ffmpeg', ['-nostdin', '-loglevel', 'error', '-f', 'v4l2', '-i', '/dev/video90', '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
+        encoding: 'buffer',
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: 120000,
+      }));
+    } while (!(stdout[0]! > 200 && stdout[1]! > 200 && stdout[2]! > 200) && Date.now() < deadline);
     assert.equal(stdout.length, 640 * 480 * 3);
-    // The pattern's first bar is light grey (235, 235, 235).
     assert.ok(stdout[0]! > 200 && stdout[1]! > 200 && stdout[2]! > 200, `top-left pixel ${stdout[0]},${stdout[1]},${stdout[2]}`);
     child.kill('SIGINT');
     assert.equal(await exited, 0);
