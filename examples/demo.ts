@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createProducer, isVidbusError, listLoopbackDevices, type Producer } from '../src/index.js';
 import { VcamService } from '../src/daemon/vcam-service.js';
+import { MODPROBE_LINE } from '../src/sinks/v4l2loopback.js';
 import { drawPattern } from '../src/video/pattern.js';
 
 function arg(flag: string, fallback: string): string {
@@ -42,7 +43,7 @@ if (freeDevice) {
     console.log(`virtual camera: not started: ${(e as Error).message}`);
   }
 } else {
-  console.log('virtual camera: no free v4l2loopback device. For one: sudo modprobe v4l2loopback devices=1 exclusive_caps=1 card_label="vidbus camera" (`vidbus doctor` explains more)');
+  console.log(`virtual camera: no free v4l2loopback device. For one: ${MODPROBE_LINE} (\`vidbus doctor\` explains more)`);
 }
 console.log('(the browser preview arrives with the CLI work: see README)');
 

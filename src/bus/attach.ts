@@ -119,7 +119,8 @@ function attachOnce(name: string, policy: Policy): AttachResult | 'retry' {
   let ctlMapping: Mapping | undefined;
   let keep = false;
   try {
-    const size = statFd(dataFd).size;
+    const dataStat = statFd(dataFd);
+    const size = dataStat.size;
     const producerAlive = lockHeld(dataFd, PRODUCER_LOCK_OFFSET);
     if (size < HEADER_BYTES) {
       if (producerAlive) return 'retry';
@@ -152,7 +153,7 @@ function attachOnce(name: string, policy: Policy): AttachResult | 'retry' {
     const ctlSize = statFd(ctlFd).size;
     if (ctlSize < ctlBytes(desc.maxConsumers)) return 'retry';
     ctlMapping = new Mapping(ctlFd, ctlBytes(desc.maxConsumers), true);
-    const status = checkCtl(ctlMapping.buffer, ctlSize, name, desc.maxConsumers, BigInt(statFd(dataFd).ino));
+    const status = checkCtl(ctlMapping.buffer, ctlSize, name, desc.maxConsumers, BigInt(dataStat.ino));
     if (status !== 'ready') return 'retry';
     const ctl = new CtlViews(ctlMapping.buffer, desc.maxConsumers);
     const record = claimRecord(ctlFd, ctl, desc.maxConsumers, policy);

@@ -72,7 +72,8 @@ export function inspectStream(name: string): StreamInfo {
   }
   let mapping: Mapping | undefined;
   try {
-    const size = statFd(fd).size;
+    const stat = statFd(fd);
+    const size = stat.size;
     const alive = lockHeld(fd, PRODUCER_LOCK_OFFSET);
     if (size < HEADER_BYTES) return { ...base, status: alive ? 'initializing' : 'stale' };
     mapping = new Mapping(fd, HEADER_BYTES, false, false);
@@ -86,7 +87,7 @@ export function inspectStream(name: string): StreamInfo {
       description,
       published: Number(i64[DataViews.latestSeq]!),
       dropped: Number(i64[DataViews.dropped]!),
-      consumers: alive ? liveConsumers(name, description, BigInt(statFd(fd).ino)) : [],
+      consumers: alive ? liveConsumers(name, description, BigInt(stat.ino)) : [],
     };
     if (last > 0n) info.lastPublishAgeMs = Number(process.hrtime.bigint() - last) / 1e6;
     return info;

@@ -135,7 +135,7 @@ export class VcamService {
       this.pending = undefined;
       const device = this.output.layout;
       const sameSize = frame.width === device.width && frame.height === device.height;
-      if (sameSize && frame.format === device.format && frame.strides.every((s, i) => s === device.planes[i]!.stride)) {
+      if (sameSize && frame.format === device.format && frame.layout.planes.every((p, i) => p.stride === device.planes[i]!.stride)) {
         this.out.set(frame.data.subarray(0, this.out.length)); // same shape: no conversion
       } else if (sameSize && canConvert(frame.format, device.format)) {
         convertFrame(frame.data, frame.layout, this.out, device); // one pass, no resampling

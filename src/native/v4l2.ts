@@ -2,7 +2,7 @@
  * V4L2 device queries. The addon runs the ioctl; this file names the bits.
  * Capability flags from <linux/videodev2.h>.
  */
-import { closeSync, constants, openSync } from 'node:fs';
+import { closeSync, constants, openSync, readdirSync } from 'node:fs';
 import { VidbusError, fsError } from '../errors.js';
 import { loadNative } from './binding.js';
 
@@ -31,6 +31,17 @@ export interface DeviceCapabilities {
   canOutput: boolean;
   streaming: boolean;
   readWrite: boolean;
+}
+
+/** Paths of /dev/videoN nodes, in N order. */
+export function videoNodePaths(): string[] {
+  let names: string[];
+  try {
+    names = readdirSync('/dev').filter((f) => /^video\d+$/.test(f));
+  } catch {
+    return [];
+  }
+  return names.sort((a, b) => Number(a.slice(5)) - Number(b.slice(5))).map((n) => `/dev/${n}`);
 }
 
 /** Opens `path`, runs VIDIOC_QUERYCAP and closes it again. */

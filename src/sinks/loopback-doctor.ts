@@ -5,8 +5,8 @@
  */
 import { accessSync, constants, existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { release } from 'node:os';
-import { queryCapabilities } from '../native/v4l2.js';
-import { LOOPBACK_DRIVER } from './v4l2loopback.js';
+import { queryCapabilities, videoNodePaths } from '../native/v4l2.js';
+import { LOOPBACK_DRIVER, MODPROBE_LINE as MODPROBE } from './v4l2loopback.js';
 
 export type FindingLevel = 'ok' | 'warning' | 'problem';
 
@@ -38,7 +38,6 @@ export interface DoctorReport {
   ready: boolean;
 }
 
-const MODPROBE = 'sudo modprobe v4l2loopback devices=1 exclusive_caps=1 card_label="vidbus camera"';
 
 function read(path: string): string | undefined {
   try {
@@ -137,9 +136,7 @@ export function diagnoseLoopback(): DoctorReport {
   }
 
   const exclusive = (read('/sys/module/v4l2loopback/parameters/exclusive_caps') ?? '').split(',').map((v) => v.trim() === 'Y' || v.trim() === '1');
-  const nodes = existsSync('/dev') ? readdirSync('/dev').filter((f) => /^video\d+$/.test(f)) : [];
-  for (const node of nodes.sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)))) {
-    const path = `/dev/${node}`;
+  for (const path of videoNodePaths()) {
     let caps;
     try {
       caps = queryCapabilities(path);

@@ -13,10 +13,10 @@
  * ("Dequeued v4l2 buffer contains 155648 bytes, but 153600 were expected",
  * v4l2loopback #283).
  */
-import { closeSync, constants, existsSync, openSync, readdirSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, writeSync } from 'node:fs';
 import { VidbusError, fsError } from '../errors.js';
 import { loadNative } from '../native/binding.js';
-import { queryCapabilities, type DeviceCapabilities } from '../native/v4l2.js';
+import { queryCapabilities, videoNodePaths, type DeviceCapabilities } from '../native/v4l2.js';
 import { formatInfo, fourccToU32, frameLayout, type FrameLayout, type PixelFormat } from '../video/formats.js';
 
 export const LOOPBACK_DRIVER = 'v4l2 loopback';
@@ -24,21 +24,16 @@ const BUF_TYPE_OUTPUT = 2;
 
 export type LoopbackFormat = 'YUYV' | 'UYVY' | 'I420' | 'NV12' | 'RGBA' | 'BGRA' | 'RGB24' | 'BGR24' | 'GRAY8';
 
-const MODPROBE_HINT =
-  'Load the module with a device Chrome can see: sudo modprobe v4l2loopback devices=1 exclusive_caps=1 card_label="vidbus camera" (Debian: apt-get install v4l2loopback-dkms).';
+/** The line that gives a device Chrome can see (exclusive_caps=1). */
+export const MODPROBE_LINE = 'sudo modprobe v4l2loopback devices=1 exclusive_caps=1 card_label="vidbus camera"';
+const MODPROBE_HINT = `Load the module with a device Chrome can see: ${MODPROBE_LINE} (Debian: apt-get install v4l2loopback-dkms).`;
 
 /** Every v4l2loopback node on the machine, with its capabilities now. */
 export function listLoopbackDevices(): DeviceCapabilities[] {
-  let names: string[] = [];
-  try {
-    names = readdirSync('/dev').filter((f) => /^video\d+$/.test(f));
-  } catch {
-    return [];
-  }
   const out: DeviceCapabilities[] = [];
-  for (const name of names.sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)))) {
+  for (const path of videoNodePaths()) {
     try {
-      const caps = queryCapabilities(`/dev/${name}`);
+      const caps = queryCapabilities(path);
       if (caps.driver === LOOPBACK_DRIVER) out.push(caps);
     } catch {
       // not ours to judge here: permission or another driver

@@ -21,16 +21,16 @@ export function fitBox(sw: number, sh: number, dw: number, dh: number): { x: num
  * for output column `x0 + i`. One specialised loop per format: a function
  * call per pixel made this 20x slower.
  */
-type RowFiller = (sy: number, out: Uint8ClampedArray, o: number, xs: Int32Array) => void;
+type RowFiller = (sy: number, out: Uint8ClampedArray, o: number) => void;
 
-function rowFillerFor(src: Uint8Array, layout: FrameLayout): RowFiller {
+function rowFillerFor(src: Uint8Array, layout: FrameLayout, xs: Int32Array): RowFiller {
   const p = layout.planes;
   if (p.length === 0) {
     throw new VidbusError('ERR_INVALID_OPTION', `Cannot resample ${layout.format} frames: encoded formats need decoding first`);
   }
   const s0 = p[0]!.stride;
   // BT.601 limited range, integer arithmetic; results clamped by the Uint8ClampedArray view.
-  const packed = (r: number, g: number, b: number, bpp: number): RowFiller => (sy, out, o, xs) => {
+  const packed = (r: number, g: number, b: number, bpp: number): RowFiller => (sy, out, o) => {
     const row = sy * s0;
     for (let i = 0; i < xs.length; i++, o += 4) {
       const q = row + xs[i]! * bpp;
@@ -49,7 +49,7 @@ function rowFillerFor(src: Uint8Array, layout: FrameLayout): RowFiller {
     case 'BGR24':
       return packed(2, 1, 0, 3);
     case 'GRAY8':
-      return (sy, out, o, xs) => {
+      return (sy, out, o) => {
         const row = sy * s0;
         for (let i = 0; i < xs.length; i++, o += 4) out[o] = out[o + 1] = out[o + 2] = src[row + xs[i]!]!;
       };
@@ -77,16 +77,10 @@ function rowFillerFor(src: Uint8Array, layout: FrameLayout): RowFiller {
     uAt = (sy, x) => u.offset + (sy >> 1) * u.stride + (x >> 1);
     vAt = (sy, x) => v.offset + (sy >> 1) * v.stride + (x >> 1);
   }
-  // Offsets depend on x only through xs, so compute them once per output size.
-  let cachedFor: Int32Array | undefined;
-  let yCol = new Int32Array(0);
-  let cCol = new Int32Array(0);
-  return (sy, out, o, xs) => {
-    if (cachedFor !== xs) {
-      cachedFor = xs;
-      yCol = Int32Array.from(xs, (x) => yAt(0, x));
-      cCol = Int32Array.from(xs, (x) => uAt(0, x) - uAt(0, 0));
-    }
+  // Column offsets are the same for every row: compute them once.
+  const yCol = Int32Array.from(xs, (x) => yAt(0, x));
+  const cCol = Int32Array.from(xs, (x) => uAt(0, x) - uAt(0, 0));
+  return (sy, out, o) => {
     const row = sy * s0;
     const u0 = uAt(sy, 0);
     const v0 = vAt(sy, 0);
@@ -105,17 +99,17 @@ function rowFillerFor(src: Uint8Array, layout: FrameLayout): RowFiller {
 /** Fits `src` into `out`, an RGBA picture of `dw`x`dh` (tight rows). */
 export function fitToRgba(src: Uint8Array, layout: FrameLayout, out: Uint8Array, dw: number, dh: number): void {
   if (out.length < dw * dh * 4) throw new VidbusError('ERR_FRAME_SIZE', `fitToRgba needs ${dw * dh * 4} bytes of output; received ${out.length}`);
-  const fill = rowFillerFor(src, layout);
   const box = fitBox(layout.width, layout.height, dw, dh);
   const xs = new Int32Array(box.w);
   for (let x = 0; x < box.w; x++) xs[x] = Math.min(layout.width - 1, Math.floor(((x + 0.5) * layout.width) / box.w));
+  const fill = rowFillerFor(src, layout, xs);
   // Opaque black everywhere first: the bars, and the alpha of the picture.
   if (out.byteOffset % 4 === 0) new Uint32Array(out.buffer, out.byteOffset, dw * dh).fill(0xff000000);
   else for (let i = 0; i < dw * dh * 4; i += 4) out.set([0, 0, 0, 255], i);
   const clamped = new Uint8ClampedArray(out.buffer, out.byteOffset, dw * dh * 4);
   for (let y = box.y; y < box.y + box.h; y++) {
     const sy = Math.min(layout.height - 1, Math.floor(((y - box.y + 0.5) * layout.height) / box.h));
-    fill(sy, clamped, (y * dw + box.x) * 4, xs);
+    fill(sy, clamped, (y * dw + box.x) * 4);
   }
 }
 

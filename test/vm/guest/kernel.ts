@@ -1,7 +1,6 @@
 /** Helpers for tests that run inside the lab VM (as root, with real modules). */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { queryCapabilities, type DeviceCapabilities } from '../../../src/native/v4l2.js';
+import { queryCapabilities, videoNodePaths, type DeviceCapabilities } from '../../../src/native/v4l2.js';
 
 export const inVm = process.env.VIDBUS_VM === '1';
 
@@ -25,11 +24,10 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
 }
 
 export function videoDevices(): DeviceCapabilities[] {
-  return readdirSync('/dev')
-    .filter((f) => /^video\d+$/.test(f))
-    .map((f) => {
+  return videoNodePaths()
+    .map((path) => {
       try {
-        return queryCapabilities(`/dev/${f}`);
+        return queryCapabilities(path);
       } catch {
         return undefined;
       }
