@@ -9,7 +9,9 @@
         "native/futex.c",
         "native/waiter.c",
         "native/locks.c",
-        "native/v4l2.c"
+        "native/v4l2.c",
+        "native/pixels.c",
+        "native/convert.c"
       ],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-fvisibility=hidden", "-Wno-unused-parameter"],

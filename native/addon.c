@@ -1,9 +1,10 @@
 /* vidbus native addon: the export table. Every export is a thin syscall
- * wrapper; all policy lives in TypeScript (src/bus/). Only
+ * wrapper or a pixel kernel; all policy lives in TypeScript. Only
  * src/native/binding.ts loads this module. */
 #include <node_api.h>
 
 #include "args.h"
+#include "convert.h"
 #include "errors.h"
 #include "futex.h"
 #include "locks.h"
@@ -46,6 +47,7 @@ static napi_value module_init(napi_env env, napi_value exports)
         EXPORT("v4l2SetFormat", vb_v4l2_set_format),
         EXPORT("v4l2SetFrameRate", vb_v4l2_set_frame_rate),
         EXPORT("v4l2Stream", vb_v4l2_stream),
+        EXPORT("pixelsFit", vb_pixels_fit_js),
     };
     if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
     return exports;

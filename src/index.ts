@@ -22,4 +22,4 @@ export type { PixelFormat, RawFormat, EncodedFormat, FrameLayout, Plane } from '
 export { VirtualCamera } from './sinks/virtual-camera.js';
 export type { VirtualCameraOptions } from './sinks/virtual-camera.js';
 export { LoopbackOutput, listLoopbackDevices } from './sinks/v4l2loopback.js';
-export { convertFrame, rgbToYuv } from './video/convert.js';
+export { convertFrame, fitFrame, canConvert, rgbToYuv, yuvToRgb } from './video/convert.js';

@@ -11,10 +11,10 @@ import { openConsumer, type Consumer } from '../bus/consumer.js';
 import type { Frame } from '../bus/frame.js';
 import { checkInteger, invalidOption, rejectUnknownOptions } from '../bus/options.js';
 import { LoopbackOutput, type LoopbackFormat } from '../sinks/v4l2loopback.js';
-import { canConvert, convertFrame } from '../video/convert.js';
+import { convertFrame, fitFrame } from '../video/convert.js';
 import { frameLayout, type FrameLayout } from '../video/formats.js';
 import { Pacer } from '../video/pacer.js';
-import { drawPlaceholder, fitToRgba } from '../video/resample.js';
+import { drawPlaceholder } from '../video/placeholder.js';
 
 export interface VcamOptions {
   /** the bus stream to show */
@@ -79,7 +79,6 @@ export class VcamService {
     const fps = checkInteger('fps', options.fps ?? 30, 1, 240);
     const stallMs = checkInteger('stallMs', options.stallMs ?? 1000, 1, 3_600_000);
     const format = options.format ?? 'YUYV';
-    if (!canConvert('RGBA', format)) throw invalidOption('format', 'YUYV, UYVY, I420, NV12 or RGBA', format);
     // The consumer first: a bad stream name fails before the device is touched.
     const consumer = await openConsumer(options.from, { policy: 'latest', follow: true });
     let output: LoopbackOutput;
@@ -133,16 +132,9 @@ export class VcamService {
     const frame = this.pending;
     if (frame) {
       this.pending = undefined;
-      const device = this.output.layout;
-      const sameSize = frame.width === device.width && frame.height === device.height;
-      if (sameSize && frame.format === device.format && frame.layout.planes.every((p, i) => p.stride === device.planes[i]!.stride)) {
-        this.out.set(frame.data.subarray(0, this.out.length)); // same shape: no conversion
-      } else if (sameSize && canConvert(frame.format, device.format)) {
-        convertFrame(frame.data, frame.layout, this.out, device); // one pass, no resampling
-      } else {
-        fitToRgba(frame.data, frame.layout, this.rgba, device.width, device.height);
-        convertFrame(this.rgba, this.rgbaLayout, this.out, device);
-      }
+      // Any raw format at any size: converted, and scaled with letterboxing
+      // when the producer's shape differs from the device's.
+      fitFrame(frame.data, frame.layout, this.out, this.output.layout);
       frame.release();
       this.lastLiveMs = now;
       this.live++;

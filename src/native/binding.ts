@@ -36,6 +36,7 @@ export interface Native {
   v4l2SetFormat(fd: number, bufType: number, width: number, height: number, pixelFormat: number): RawPixFormat;
   v4l2SetFrameRate(fd: number, bufType: number, num: number, den: number): void;
   v4l2Stream(fd: number, bufType: number, on: boolean): void;
+  pixelsFit(src: Uint8Array, srcDesc: Int32Array, dst: Uint8Array, dstDesc: Int32Array, box: Int32Array): void;
 }
 
 /** struct v4l2_pix_format as the addon returns it. */
@@ -76,6 +77,7 @@ export const NATIVE_EXPORTS: readonly (keyof Native)[] = [
   'v4l2SetFormat',
   'v4l2SetFrameRate',
   'v4l2Stream',
+  'pixelsFit',
 ];
 
 function packageRoot(): string {

@@ -62,7 +62,7 @@ export class VirtualCamera implements Disposable {
     if (typeof fps !== 'number' || !(fps > 0 && fps <= 240)) throw invalidOption('fps', 'a number above 0 and at most 240', fps);
     const inputFormat: PixelFormat = options.inputFormat ?? 'RGBA';
     const format = options.format ?? 'YUYV';
-    if (!canConvert(inputFormat, format)) throw invalidOption('format', `a format ${inputFormat} converts to (YUYV, UYVY, I420, NV12 or ${inputFormat})`, format);
+    if (!canConvert(inputFormat, format)) throw invalidOption('inputFormat and format', 'raw pixel formats', `${inputFormat} -> ${format}`);
     const input = frameLayout(inputFormat, width, height);
     const fpsRational = Number.isInteger(fps) ? { num: fps, den: 1 } : { num: Math.round(fps * 1000), den: 1000 };
     const output = LoopbackOutput.open({ width, height, format, fps: fpsRational, ...(options.device !== undefined ? { device: options.device } : {}) });

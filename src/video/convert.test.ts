@@ -69,9 +69,38 @@ describe('convertFrame', () => {
     assert.deepEqual([...out.subarray(16, 24)], [8, 9, 10, 11, 12, 13, 14, 15]);
   });
 
+  it('matches the TypeScript colour maths exactly for every packed RGB order', () => {
+    for (const colour of [[0, 0, 0], [255, 255, 255], [200, 60, 40], [13, 250, 128]]) {
+      for (const source of ['RGBA', 'BGRA', 'RGB24', 'BGR24'] as const) {
+        const { layout, data } = solid(source, 8, 2, colour);
+        const to = frameLayout('YUYV', 8, 2);
+        const out = new Uint8Array(to.frameBytes);
+        convertFrame(data, layout, out, to);
+        const [y, u, v] = rgbToYuv(colour[0]!, colour[1]!, colour[2]!);
+        assert.deepEqual([...out.subarray(0, 4)], [y, u, y, v], `${source} ${colour}`);
+      }
+    }
+  });
+
+  it('converts between packed RGB orders without loss', () => {
+    const from = frameLayout('RGBA', 3, 1);
+    const src = Uint8Array.from([1, 2, 3, 255, 4, 5, 6, 255, 7, 8, 9, 255]);
+    const to = frameLayout('BGR24', 3, 1);
+    const out = new Uint8Array(to.frameBytes);
+    convertFrame(src, from, out, to);
+    assert.deepEqual([...out], [3, 2, 1, 6, 5, 4, 9, 8, 7]);
+  });
+
+  it('never reads or writes outside the buffers, even when the layout lies', () => {
+    const native = frameLayout('RGBA', 64, 64);
+    const lying = { ...native, planes: [{ ...native.planes[0]!, stride: 1 << 20 }] };
+    assert.throws(() => convertFrame(new Uint8Array(native.frameBytes), lying, new Uint8Array(64 * 64 * 2), frameLayout('YUYV', 64, 64)), { code: 'ERR_NATIVE_ARGUMENT' });
+  });
+
   it('refuses what it cannot do', () => {
-    assert.equal(canConvert('NV12', 'RGBA'), false);
-    assert.throws(() => convertFrame(new Uint8Array(24), frameLayout('NV12', 4, 4), new Uint8Array(64), frameLayout('RGBA', 4, 4)), { code: 'ERR_INVALID_OPTION' });
+    assert.equal(canConvert('NV12', 'RGBA'), true);
+    assert.equal(canConvert('MJPEG', 'RGBA'), false);
+    assert.throws(() => convertFrame(new Uint8Array(24), frameLayout('MJPEG', 4, 4), new Uint8Array(64), frameLayout('RGBA', 4, 4)), { code: 'ERR_INVALID_OPTION' });
     assert.throws(() => convertFrame(new Uint8Array(4), frameLayout('RGBA', 2, 2), new Uint8Array(8), frameLayout('YUYV', 2, 2)), { code: 'ERR_FRAME_SIZE' });
     assert.throws(() => convertFrame(new Uint8Array(16), frameLayout('RGBA', 2, 2), new Uint8Array(8), frameLayout('YUYV', 4, 2)), { code: 'ERR_INVALID_OPTION' });
   });

@@ -30,6 +30,32 @@ describe('native binding', () => {
     assert.throws(() => native.futexWake(buffer, -4, 1), /outside/);
   });
 
+  it('pixel kernels refuse descriptors that do not fit their buffers', () => {
+    const native = loadNative();
+    // [format, width, height, offset0, stride0, offset1, stride1, offset2, stride2]; 1 = RGBA, 5 = YUYV, 8 = I420
+    const rgba = (w: number, h: number, stride = w * 4, offset = 0) => Int32Array.of(1, w, h, offset, stride, 0, 0, 0, 0);
+    const yuyv = (w: number, h: number) => Int32Array.of(5, w, h, 0, w * 2, 0, 0, 0, 0);
+    const box = (x: number, y: number, w: number, h: number) => Int32Array.of(x, y, w, h);
+    const src = new Uint8Array(16 * 16 * 4);
+    const dst = new Uint8Array(16 * 16 * 2);
+    native.pixelsFit(src, rgba(16, 16), dst, yuyv(16, 16), box(0, 0, 16, 16)); // the valid call works
+    const bad: [string, () => void][] = [
+      ['stride past the end', () => native.pixelsFit(src, rgba(16, 16, 68), dst, yuyv(16, 16), box(0, 0, 16, 16))],
+      ['offset past the end', () => native.pixelsFit(src, rgba(16, 16, 64, 4), dst, yuyv(16, 16), box(0, 0, 16, 16))],
+      ['negative offset', () => native.pixelsFit(src, rgba(16, 16, 64, -64), dst, yuyv(16, 16), box(0, 0, 16, 16))],
+      ['stride below the row', () => native.pixelsFit(src, rgba(16, 16, 60), dst, yuyv(16, 16), box(0, 0, 16, 16))],
+      ['odd YUYV width', () => native.pixelsFit(src, rgba(15, 16), dst, yuyv(15, 16), box(0, 0, 15, 16))],
+      ['unknown format', () => native.pixelsFit(src, Int32Array.of(99, 4, 4, 0, 16, 0, 0, 0, 0), dst, yuyv(16, 16), box(0, 0, 16, 16))],
+      ['huge size', () => native.pixelsFit(src, rgba(1 << 20, 1), dst, yuyv(16, 16), box(0, 0, 16, 16))],
+      ['box outside', () => native.pixelsFit(src, rgba(16, 16), dst, yuyv(16, 16), box(8, 0, 16, 16))],
+      ['empty box', () => native.pixelsFit(src, rgba(16, 16), dst, yuyv(16, 16), box(0, 0, 0, 16))],
+      ['chroma planes missing', () => native.pixelsFit(src, rgba(16, 16), dst, Int32Array.of(8, 16, 16, 0, 16, 256, 8, 480, 8), box(0, 0, 16, 16))],
+      ['short descriptor', () => native.pixelsFit(src, Int32Array.of(1, 16, 16), dst, yuyv(16, 16), box(0, 0, 16, 16))],
+      ['not bytes', () => native.pixelsFit(new Uint16Array(8) as unknown as Uint8Array, rgba(2, 1), dst, yuyv(16, 16), box(0, 0, 16, 16))],
+    ];
+    for (const [what, call] of bad) assert.throws(call, { code: 'ERR_NATIVE_ARGUMENT' }, what);
+  });
+
   it('lists where it looks for the addon', () => {
     const paths = candidatePaths();
     assert.ok(paths.some((p) => p.endsWith('build/Release/vidbus_native.node')));

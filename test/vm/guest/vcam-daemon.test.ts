@@ -10,7 +10,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { listLoopbackDevices } from '../../../src/index.js';
-import { PLACEHOLDER_BACKGROUND } from '../../../src/video/resample.js';
+import { PLACEHOLDER_BACKGROUND } from '../../../src/video/placeholder.js';
 import { spawnChild, type Child } from '../../helpers.js';
 import { inVm, modprobe, rmmod, waitFor } from './kernel.js';
 

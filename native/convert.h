@@ -1,0 +1,10 @@
+/* Node-API entry points for pixel conversion (see convert.c). */
+#ifndef VIDBUS_CONVERT_H
+#define VIDBUS_CONVERT_H
+
+#include <node_api.h>
+
+/* pixelsFit(src, srcDesc, dst, dstDesc, box): see convert.c. */
+napi_value vb_pixels_fit_js(napi_env env, napi_callback_info info);
+
+#endif
