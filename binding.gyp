@@ -11,11 +11,18 @@
         "native/locks.c",
         "native/v4l2.c",
         "native/pixels.c",
-        "native/convert.c"
+        "native/convert.c",
+        "native/jpeg.c"
       ],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-fvisibility=hidden", "-Wno-unused-parameter"],
-      "libraries": ["-lpthread"]
+      "libraries": ["-lpthread"],
+      "conditions": [
+        ["<!(test -f /usr/include/turbojpeg.h && echo 1 || echo 0)==1", {
+          "defines": ["VB_HAVE_TURBOJPEG"],
+          "libraries": ["-lturbojpeg"]
+        }]
+      ]
     }
   ]
 }

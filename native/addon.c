@@ -7,6 +7,7 @@
 #include "convert.h"
 #include "errors.h"
 #include "futex.h"
+#include "jpeg.h"
 #include "locks.h"
 #include "mapping.h"
 #include "v4l2.h"
@@ -48,6 +49,10 @@ static napi_value module_init(napi_env env, napi_value exports)
         EXPORT("v4l2SetFrameRate", vb_v4l2_set_frame_rate),
         EXPORT("v4l2Stream", vb_v4l2_stream),
         EXPORT("pixelsFit", vb_pixels_fit_js),
+        EXPORT("jpegCreate", vb_jpeg_create),
+        EXPORT("jpegClose", vb_jpeg_close),
+        EXPORT("jpegHeader", vb_jpeg_header),
+        EXPORT("jpegDecode", vb_jpeg_decode),
     };
     if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
     return exports;

@@ -53,6 +53,33 @@ static inline int vb_arg_bool(napi_env env, napi_value v, bool *out)
     return 0;
 }
 
+/* A Uint8Array's bytes (its view, not the whole ArrayBuffer). */
+static inline int vb_arg_bytes(napi_env env, napi_value v, uint8_t **data, size_t *length)
+{
+    napi_typedarray_type type;
+    void *ptr = NULL;
+    if (napi_get_typedarray_info(env, v, &type, length, &ptr, NULL, NULL) != napi_ok || type != napi_uint8_array) {
+        napi_throw_type_error(env, "ERR_NATIVE_ARGUMENT", "expected a Uint8Array");
+        return -1;
+    }
+    *data = ptr;
+    return 0;
+}
+
+/* Copies an Int32Array of exactly `count` elements into `out`. */
+static inline int vb_arg_ints(napi_env env, napi_value v, size_t count, int32_t *out)
+{
+    napi_typedarray_type type;
+    size_t length = 0;
+    void *ptr = NULL;
+    if (napi_get_typedarray_info(env, v, &type, &length, &ptr, NULL, NULL) != napi_ok || type != napi_int32_array || length != count) {
+        napi_throw_type_error(env, "ERR_NATIVE_ARGUMENT", "expected an Int32Array descriptor of the right length");
+        return -1;
+    }
+    for (size_t i = 0; i < count; i++) out[i] = ((const int32_t *)ptr)[i];
+    return 0;
+}
+
 /* Resolves an ArrayBuffer plus a byte offset to an aligned 32-bit word
  * inside it. Rejects offsets outside the buffer or misaligned ones. */
 static inline int vb_arg_word(napi_env env, napi_value buffer, napi_value offset, uint32_t **out)

@@ -7,42 +7,15 @@
  * outside its buffer. */
 #include "convert.h"
 
-#include <string.h>
-
 #include "args.h"
 #include "errors.h"
 #include "pixels.h"
-
-static int bytes_of(napi_env env, napi_value v, uint8_t **data, size_t *length)
-{
-    napi_typedarray_type type;
-    void *ptr = NULL;
-    if (napi_get_typedarray_info(env, v, &type, length, &ptr, NULL, NULL) != napi_ok || type != napi_uint8_array) {
-        napi_throw_type_error(env, "ERR_NATIVE_ARGUMENT", "expected a Uint8Array");
-        return -1;
-    }
-    *data = ptr;
-    return 0;
-}
-
-static int ints_of(napi_env env, napi_value v, size_t count, int32_t *out)
-{
-    napi_typedarray_type type;
-    size_t length = 0;
-    void *ptr = NULL;
-    if (napi_get_typedarray_info(env, v, &type, &length, &ptr, NULL, NULL) != napi_ok || type != napi_int32_array || length != count) {
-        napi_throw_type_error(env, "ERR_NATIVE_ARGUMENT", "expected an Int32Array descriptor of the right length");
-        return -1;
-    }
-    memcpy(out, ptr, count * sizeof(int32_t));
-    return 0;
-}
 
 static int image_of(napi_env env, napi_value buffer, napi_value desc, vb_image *img)
 {
     size_t length = 0;
     int32_t d[9];
-    if (bytes_of(env, buffer, &img->data, &length) != 0 || ints_of(env, desc, 9, d) != 0) return -1;
+    if (vb_arg_bytes(env, buffer, &img->data, &length) != 0 || vb_arg_ints(env, desc, 9, d) != 0) return -1;
     img->format = d[0];
     img->width = d[1];
     img->height = d[2];
@@ -65,7 +38,7 @@ napi_value vb_pixels_fit_js(napi_env env, napi_callback_info info)
     int32_t b[4];
     if (vb_get_args(env, info, &a, 5) != 0) return NULL;
     if (image_of(env, a.values[0], a.values[1], &src) != 0 || image_of(env, a.values[2], a.values[3], &dst) != 0) return NULL;
-    if (ints_of(env, a.values[4], 4, b) != 0) return NULL;
+    if (vb_arg_ints(env, a.values[4], 4, b) != 0) return NULL;
     vb_box box = {b[0], b[1], b[2], b[3]};
     if (box.w < 1 || box.h < 1 || box.x < 0 || box.y < 0 || box.x > dst.width - box.w || box.y > dst.height - box.h) {
         napi_throw_range_error(env, "ERR_NATIVE_ARGUMENT", "box outside the target image");

@@ -8,6 +8,9 @@ need_apt=()
 command -v gcc >/dev/null || need_apt+=(build-essential)
 command -v make >/dev/null || need_apt+=(make)
 command -v python3 >/dev/null || need_apt+=(python3)
+# libjpeg-turbo for MJPEG frames and JPEG pictures (the addon builds without
+# it, and then says how to get it when a JPEG shows up).
+[ -f /usr/include/turbojpeg.h ] || need_apt+=(libturbojpeg0-dev)
 # The VM test lab (test/vm): qemu, Debian's kernel with headers (so that
 # dkms builds v4l2loopback for it), static busybox for the initramfs, and
 # the real peers the tests talk to (Chromium is driven by playwright-core).

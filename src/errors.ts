@@ -38,6 +38,9 @@ export type VidbusErrorCode =
   | 'ERR_DEVICE_NOT_FOUND'
   | 'ERR_DEVICE_BUSY'
   | 'ERR_FORMAT_REJECTED'
+  // pictures
+  | 'ERR_BAD_IMAGE'
+  | 'ERR_CODEC_UNAVAILABLE'
   | 'ERR_NATIVE_LOAD'
   | 'ERR_SYSCALL';
 

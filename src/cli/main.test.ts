@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseVcamArgs, UsageError } from './main.js';
 import { installUnit } from '../daemon/service-unit.js';
 
@@ -30,6 +30,9 @@ describe('vidbus vcam --install-service', () => {
 describe('vidbus vcam arguments', () => {
   it('parses every option, with defaults', () => {
     assert.deepEqual(parseVcamArgs(['--from', 'cam0']), { from: 'cam0', width: 1280, height: 720, fps: 30, format: 'YUYV', stallMs: 1000, installService: false, passthrough: ['--from', 'cam0'] });
+    const withPicture = parseVcamArgs(['--from', 'cam0', '--placeholder', 'brb.png', '--install-service']);
+    assert.equal(withPicture.placeholder, resolve('brb.png'), 'the picture path is made absolute');
+    assert.deepEqual(withPicture.passthrough, ['--from', 'cam0', '--placeholder', resolve('brb.png')]);
     assert.deepEqual(parseVcamArgs(['--from', 'fx', '--device', 'vidbus camera', '--size', '640x480', '--fps', '15', '--format', 'nv12', '--stall-ms', '250']), {
       from: 'fx',
       device: 'vidbus camera',

@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { isVidbusError, type VidbusErrorCode } from '../errors.js';
 
 const USAGE = `Usage: vidbus <command> [options]
@@ -16,13 +17,15 @@ Commands:
   doctor   Explain what stands between this machine and a working virtual
            camera, with the fix for each problem. --json for scripts.
 
-vidbus vcam --from <stream> [--device <path|label>] [--size 1280x720] [--fps 30] [--format YUYV] [--stall-ms 1000] [--install-service]
+vidbus vcam --from <stream> [--device <path|label>] [--size 1280x720] [--fps 30] [--format YUYV] [--stall-ms 1000] [--placeholder picture.png] [--install-service]
+  --placeholder FILE  a PNG or JPEG shown while no producer is live (default: a generated card)
   --install-service   write a systemd user unit that runs this camera at login, instead of running it now
 
 Examples:
   vidbus doctor
   vidbus vcam --from cam0
   vidbus vcam --from cam0-fx --device "vidbus camera" --size 640x480 --fps 15
+  vidbus vcam --from cam0 --placeholder ~/Pictures/be-right-back.png
 `;
 
 const DEVICE_CODES: VidbusErrorCode[] = [
@@ -34,6 +37,7 @@ const DEVICE_CODES: VidbusErrorCode[] = [
   'ERR_PERMISSION',
   'ERR_NOT_A_V4L2_DEVICE',
   'ERR_STREAM_NOT_FOUND',
+  'ERR_BAD_IMAGE',
 ];
 
 export class UsageError extends Error {}
@@ -46,6 +50,7 @@ export interface VcamArgs {
   fps: number;
   format: string;
   stallMs: number;
+  placeholder?: string;
   installService: boolean;
   /** the arguments as given, less --install-service (for the unit) */
   passthrough: string[];
@@ -64,6 +69,7 @@ export function parseVcamArgs(argv: string[]): VcamArgs {
         fps: { type: 'string', default: '30' },
         format: { type: 'string', default: 'YUYV' },
         'stall-ms': { type: 'string', default: '1000' },
+        placeholder: { type: 'string' },
         'install-service': { type: 'boolean', default: false },
       },
       strict: true,
@@ -89,8 +95,12 @@ export function parseVcamArgs(argv: string[]): VcamArgs {
     fps: number('fps', v.fps!),
     format: v.format!.toUpperCase(),
     stallMs: number('stall-ms', v['stall-ms']!),
+    // Absolute, so that a systemd unit (which runs elsewhere) finds the picture.
+    ...(v.placeholder !== undefined ? { placeholder: resolve(v.placeholder) } : {}),
     installService: v['install-service'] === true,
-    passthrough: argv.filter((a) => a !== '--install-service'),
+    passthrough: argv
+      .filter((a) => a !== '--install-service')
+      .map((a, i, all) => (all[i - 1] === '--placeholder' ? resolve(a) : a.startsWith('--placeholder=') ? `--placeholder=${resolve(a.slice(14))}` : a)),
   };
 }
 
@@ -116,7 +126,10 @@ async function vcam(argv: string[]): Promise<void> {
   });
   await service.close();
   const end = service.stats();
-  process.stderr.write(`vidbus vcam: stopped after ${end.framesWritten} frames (${end.liveFrames} live, ${end.placeholderFrames} placeholder)\n`);
+  const lat = end.addedLatency;
+  const latency = lat.count > 0 ? `; added latency p50 ${(lat.p50Us / 1000).toFixed(2)} ms, p99 ${(lat.p99Us / 1000).toFixed(2)} ms` : '';
+  const bad = end.badFrames > 0 ? `, ${end.badFrames} not shown` : '';
+  process.stderr.write(`vidbus vcam: stopped after ${end.framesWritten} frames (${end.liveFrames} live, ${end.placeholderFrames} placeholder${bad})${latency}\n`);
 }
 
 async function doctor(argv: string[]): Promise<number> {

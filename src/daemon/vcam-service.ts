@@ -1,20 +1,34 @@
 /**
  * The virtual-camera service: the only writer of one v4l2loopback device
  * for its whole life. It follows a bus stream (producers may come, go,
- * crash and change size), fits each frame to the device's fixed size and
- * format, and writes at a steady rate; when no producer is attached, or
- * the producer stalls, it writes a placeholder card. Readers (browsers,
- * ffmpeg) therefore see one stable camera from the moment it starts.
+ * crash and change size or format), fits each frame to the device's fixed
+ * size and format (raw formats and MJPEG), and keeps the device fed at its
+ * nominal rate; when no producer is attached, or the producer stalls, it
+ * writes a placeholder (a picture file, or a generated card). Readers
+ * (browsers, ffmpeg) therefore see one stable camera from the moment it
+ * starts.
+ *
+ * Scheduling: a frame is written as soon as it arrives, unless the last
+ * write was less than 0.8 periods ago (a producer faster than the device
+ * is capped at the device's rate, keeping only the newest frame). A timer
+ * one period after the last write repeats the picture, so a slow or absent
+ * producer still gives readers a steady rate. Latency therefore never
+ * includes a wait for the next tick when the producer is at or below the
+ * device's rate.
  */
-import { isVidbusError } from '../errors.js';
+import { isVidbusError, VidbusError } from '../errors.js';
 import { openConsumer, type Consumer } from '../bus/consumer.js';
 import type { Frame } from '../bus/frame.js';
+import { performance } from 'node:perf_hooks';
+import { monoNs } from '../bus/clock.js';
+import { LatencyWindow, type LatencySummary } from '../bus/latency.js';
 import { checkInteger, invalidOption, rejectUnknownOptions } from '../bus/options.js';
 import { LoopbackOutput, type LoopbackFormat } from '../sinks/v4l2loopback.js';
 import { convertFrame, fitFrame } from '../video/convert.js';
-import { frameLayout, type FrameLayout } from '../video/formats.js';
-import { Pacer } from '../video/pacer.js';
-import { drawPlaceholder } from '../video/placeholder.js';
+import { formatInfo, frameLayout, type FrameLayout } from '../video/formats.js';
+import { FrameFitter } from '../video/frame-fitter.js';
+import { flattenAlpha, loadImage } from '../video/image-file.js';
+import { drawPlaceholder, PLACEHOLDER_BACKGROUND } from '../video/placeholder.js';
 
 export interface VcamOptions {
   /** the bus stream to show */
@@ -28,9 +42,21 @@ export interface VcamOptions {
   format?: LoopbackFormat;
   /** show the placeholder after this long without a frame (default 1000 ms) */
   stallMs?: number;
+  /** a PNG or JPEG shown instead of the generated card while no producer is live */
+  placeholder?: string;
 }
 
-const OPTIONS = ['from', 'device', 'width', 'height', 'fps', 'format', 'stallMs'] as const;
+const OPTIONS = ['from', 'device', 'width', 'height', 'fps', 'format', 'stallMs', 'placeholder'] as const;
+
+/** Where the service writes: a v4l2loopback device, or for benchmarks any sink of fixed layout. */
+export interface FrameSink {
+  readonly path: string;
+  readonly card: string;
+  readonly layout: FrameLayout;
+  readonly frameBytes: number;
+  write(frame: Uint8Array): void;
+  close(): void;
+}
 
 export type VcamState = 'live' | 'placeholder';
 
@@ -41,36 +67,55 @@ export interface VcamStats {
   framesWritten: number;
   liveFrames: number;
   placeholderFrames: number;
+  /** frames that could not be shown (undecodable MJPEG, H.264) */
+  badFrames: number;
+  /** publish -> written to the device, over the last 1024 live frames */
+  addedLatency: LatencySummary;
 }
+
+/** Warnings about bad frames are printed at most this often. */
+const WARNING_INTERVAL_MS = 5000;
 
 export class VcamService {
   private readonly rgbaLayout: FrameLayout;
   private readonly rgba: Uint8Array;
   private readonly out: Uint8Array;
+  private readonly fitter = new FrameFitter();
+  private readonly periodMs: number;
   private pending: Frame | undefined;
   private lastLiveMs = -Infinity;
+  private lastWriteNs = 0n;
   private state: VcamState = 'placeholder';
   private written = 0;
   private live = 0;
   private placeholder = 0;
-  private readonly abort = new AbortController();
+  private bad = 0;
+  private lastWarningMs = -Infinity;
+  private readonly latency = new LatencyWindow(1024);
+  private timer: NodeJS.Timeout | undefined;
+  /** when the next repeat is due (performance.now() ms) */
+  private dueMs = 0;
   private readonly loops: Promise<void>[] = [];
   private closed = false;
   /** called on every change between 'live' and 'placeholder' */
   onStateChange: ((state: VcamState) => void) | undefined;
+  /** called for each bad frame or stream problem (rate-limited; default: process.emitWarning) */
+  onWarning: (message: string) => void = (m) => process.emitWarning(`vidbus vcam: ${m}`);
 
   private constructor(
-    private readonly output: LoopbackOutput,
+    private readonly output: FrameSink,
     private readonly consumer: Consumer,
-    private readonly fps: number,
+    fps: number,
     private readonly stallMs: number,
+    private readonly placeholderFrame: Uint8Array | undefined,
   ) {
+    this.periodMs = 1000 / fps;
     this.rgbaLayout = frameLayout('RGBA', output.layout.width, output.layout.height);
     this.rgba = new Uint8Array(this.rgbaLayout.frameBytes);
     this.out = new Uint8Array(output.frameBytes);
   }
 
-  static async start(options: VcamOptions): Promise<VcamService> {
+  static async start(options: VcamOptions, openSink: (o: { width: number; height: number; format: LoopbackFormat; fps: number; device?: string }) => FrameSink = openLoopback): Promise<VcamService> {
     rejectUnknownOptions('vcam', options, OPTIONS);
     if (typeof options.from !== 'string') throw invalidOption('from', 'a stream name', options.from);
     const width = checkInteger('width', options.width ?? 1280, 48, 8192);
@@ -79,19 +124,35 @@ export class VcamService {
     const fps = checkInteger('fps', options.fps ?? 30, 1, 240);
     const stallMs = checkInteger('stallMs', options.stallMs ?? 1000, 1, 3_600_000);
     const format = options.format ?? 'YUYV';
-    // The consumer first: a bad stream name fails before the device is touched.
+    if (!formatInfo(format as never) || formatInfo(format).encoded) throw invalidOption('format', 'YUYV, UYVY, I420, NV12, RGBA, BGRA, RGB24, BGR24 or GRAY8', format);
+    // The picture first (a bad file fails before anything is opened), then the
+    // consumer (a bad stream name fails before the device is touched).
+    const picture = options.placeholder !== undefined ? loadImage(options.placeholder) : undefined;
     const consumer = await openConsumer(options.from, { policy: 'latest', follow: true });
-    let output: LoopbackOutput;
+    let output: FrameSink;
     try {
-      output = LoopbackOutput.open({ width, height, format, fps: { num: fps, den: 1 }, ...(options.device !== undefined ? { device: options.device } : {}) });
+      output = openSink({ width, height, format, fps, ...(options.device !== undefined ? { device: options.device } : {}) });
     } catch (e) {
       consumer.close();
       throw e;
     }
-    const service = new VcamService(output, consumer, fps, stallMs);
-    service.tick(); // a format and a first picture right away: browsers list the device only then
-    service.loops.push(service.receiveLoop(), service.writeLoop());
+    let placeholderFrame: Uint8Array | undefined;
+    if (picture) {
+      flattenAlpha(picture, PLACEHOLDER_BACKGROUND);
+      placeholderFrame = new Uint8Array(output.frameBytes);
+      fitFrame(picture.data, frameLayout('RGBA', picture.width, picture.height), placeholderFrame, output.layout);
+    }
+    const service = new VcamService(output, consumer, fps, stallMs, placeholderFrame);
+    service.write(); // a format and a first picture right away: browsers list the device only then
+    service.loops.push(service.receiveLoop());
     return service;
+  }
+
+  private warn(message: string): void {
+    const now = Date.now();
+    if (now - this.lastWarningMs < WARNING_INTERVAL_MS) return;
+    this.lastWarningMs = now;
+    this.onWarning(message);
   }
 
   private async receiveLoop(): Promise<void> {
@@ -102,21 +163,18 @@ export class VcamService {
       } catch (e) {
         if (this.closed || (isVidbusError(e) && e.code === 'ERR_CLOSED')) return;
         // A misbehaving stream must not take the camera down: keep the placeholder going.
-        process.emitWarning(`vidbus vcam: ${(e as Error).message}`);
+        this.warn((e as Error).message);
         await new Promise((r) => setTimeout(r, 200));
         continue;
       }
-      if (!frame) continue;
+      if (!frame || this.closed) {
+        frame?.release();
+        continue;
+      }
       this.pending?.release();
       this.pending = frame;
-    }
-  }
-
-  private async writeLoop(): Promise<void> {
-    const pacer = new Pacer(this.fps);
-    while (!this.closed) {
-      await pacer.wait(this.abort.signal);
-      if (!this.closed) this.tick();
+      // Write at once unless that would exceed the device's rate by more than 25%.
+      if (Number(monoNs() - this.lastWriteNs) / 1e6 >= 0.8 * this.periodMs) this.write();
     }
   }
 
@@ -126,29 +184,57 @@ export class VcamService {
     this.onStateChange?.(state);
   }
 
-  /** Writes one frame: the newest from the bus, else the last one again, else the placeholder. */
-  private tick(): void {
-    const now = Date.now();
+  /** Draws the pending frame into `out`; false if it could not be shown. */
+  private drawPending(frame: Frame): boolean {
+    const data = formatInfo(frame.format).encoded ? frame.data.subarray(0, frame.size) : frame.data;
+    try {
+      const warning = this.fitter.fit(data, frame.layout, this.out, this.output.layout);
+      if (warning) this.warn(`damaged ${frame.format} frame ${frame.seq} shown anyway: ${warning}`);
+      return true;
+    } catch (e) {
+      if (!(e instanceof VidbusError) || (e.code !== 'ERR_BAD_IMAGE' && e.code !== 'ERR_INVALID_OPTION' && e.code !== 'ERR_CODEC_UNAVAILABLE')) throw e;
+      this.bad++;
+      this.warn(`frame ${frame.seq} not shown: ${e.message}`);
+      return false;
+    }
+  }
+
+  /**
+   * Writes one frame: the newest from the bus, else the last picture again,
+   * else the placeholder; then arms the timer for the next repeat.
+   */
+  private write(fromTimer = false): void {
+    if (this.closed) return;
+    clearTimeout(this.timer);
+    // Repeats keep to a fixed grid (timer lateness does not pile up); a frame
+    // written on arrival starts a new grid.
+    const now = performance.now();
+    this.dueMs = fromTimer && now - this.dueMs < this.periodMs ? this.dueMs + this.periodMs : now + this.periodMs;
+    const nowMs = Date.now();
     const frame = this.pending;
-    if (frame) {
-      this.pending = undefined;
-      // Any raw format at any size: converted, and scaled with letterboxing
-      // when the producer's shape differs from the device's.
-      fitFrame(frame.data, frame.layout, this.out, this.output.layout);
-      frame.release();
-      this.lastLiveMs = now;
+    this.pending = undefined;
+    const shown = frame ? this.drawPending(frame) : false;
+    if (shown) {
+      this.lastLiveMs = nowMs;
       this.live++;
       this.setState('live');
-    } else if (now - this.lastLiveMs >= this.stallMs) {
-      drawPlaceholder(this.rgba, this.rgbaLayout.width, this.rgbaLayout.height, this.placeholder);
-      convertFrame(this.rgba, this.rgbaLayout, this.out, this.output.layout);
+    } else if (nowMs - this.lastLiveMs >= this.stallMs) {
+      if (this.placeholderFrame) this.out.set(this.placeholderFrame);
+      else {
+        drawPlaceholder(this.rgba, this.rgbaLayout.width, this.rgbaLayout.height, this.placeholder);
+        convertFrame(this.rgba, this.rgbaLayout, this.out, this.output.layout);
+      }
       this.placeholder++;
       this.setState('placeholder');
     }
     // Between frames of a slower producer the last picture is written again,
     // so readers get a steady rate either way.
     this.output.write(this.out);
+    this.lastWriteNs = monoNs();
+    if (frame && shown) this.latency.add(Number(this.lastWriteNs - frame.publishTimestamp) / 1000);
+    frame?.release();
     this.written++;
+    this.timer = setTimeout(() => this.write(true), Math.max(0, this.dueMs - performance.now()));
   }
 
   stats(): VcamStats {
@@ -159,6 +245,8 @@ export class VcamService {
       framesWritten: this.written,
       liveFrames: this.live,
       placeholderFrames: this.placeholder,
+      badFrames: this.bad,
+      addedLatency: this.latency.summary(),
     };
   }
 
@@ -170,10 +258,16 @@ export class VcamService {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.abort.abort();
+    clearTimeout(this.timer);
     this.consumer.close();
     await Promise.all(this.loops);
     this.pending?.release();
+    this.pending = undefined;
+    this.fitter.close();
     this.output.close();
   }
+}
+
+function openLoopback(o: { width: number; height: number; format: LoopbackFormat; fps: number; device?: string }): FrameSink {
+  return LoopbackOutput.open({ width: o.width, height: o.height, format: o.format, fps: { num: o.fps, den: 1 }, ...(o.device !== undefined ? { device: o.device } : {}) });
 }

@@ -12,6 +12,9 @@ import { VidbusError, syscallError } from '../errors.js';
 /** Opaque handle to a native waiter thread. */
 export type WaiterHandle = { readonly __brand: 'WaiterHandle' };
 
+/** Opaque handle to a native JPEG decoder. */
+export type JpegHandle = { readonly __brand: 'JpegHandle' };
+
 /** Result codes a waiter reports: see native/waiter.h. */
 export const WAIT_WOKEN = 0;
 export const WAIT_TIMED_OUT = 1;
@@ -37,6 +40,10 @@ export interface Native {
   v4l2SetFrameRate(fd: number, bufType: number, num: number, den: number): void;
   v4l2Stream(fd: number, bufType: number, on: boolean): void;
   pixelsFit(src: Uint8Array, srcDesc: Int32Array, dst: Uint8Array, dstDesc: Int32Array, box: Int32Array): void;
+  jpegCreate(): JpegHandle;
+  jpegClose(handle: JpegHandle): void;
+  jpegHeader(handle: JpegHandle, src: Uint8Array): { width: number; height: number; subsampling: number };
+  jpegDecode(handle: JpegHandle, src: Uint8Array, dst: Uint8Array, dstDesc: Int32Array): string | null;
 }
 
 /** struct v4l2_pix_format as the addon returns it. */
@@ -78,6 +85,10 @@ export const NATIVE_EXPORTS: readonly (keyof Native)[] = [
   'v4l2SetFrameRate',
   'v4l2Stream',
   'pixelsFit',
+  'jpegCreate',
+  'jpegClose',
+  'jpegHeader',
+  'jpegDecode',
 ];
 
 function packageRoot(): string {

@@ -15,7 +15,8 @@ export interface Box {
   h: number;
 }
 
-function descriptor(layout: FrameLayout): Int32Array {
+/** The addon's image descriptor for a raw layout (see native/convert.c). */
+export function imageDescriptor(layout: FrameLayout): Int32Array {
   const d = new Int32Array(9);
   d[0] = PIXEL_CODES[layout.format as RawFormat] ?? 0;
   d[1] = layout.width;
@@ -33,5 +34,5 @@ function descriptor(layout: FrameLayout): Int32Array {
  * throws ERR_NATIVE_ARGUMENT rather than touch memory outside them).
  */
 export function nativeFit(src: Uint8Array, from: FrameLayout, dst: Uint8Array, to: FrameLayout, box: Box): void {
-  loadNative().pixelsFit(src, descriptor(from), dst, descriptor(to), Int32Array.of(box.x, box.y, box.w, box.h));
+  loadNative().pixelsFit(src, imageDescriptor(from), dst, imageDescriptor(to), Int32Array.of(box.x, box.y, box.w, box.h));
 }
