@@ -21,24 +21,60 @@ const [W, H] = [320, 240];
 const STREAM = 'vm-cam0';
 const cli = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
 
-/** Mean colour of the centre quarter of one frame read by ffmpeg (bars and the placeholder frame stay out). */
-async function centreColour(device = DEVICE): Promise<number[]> {
+/** One frame read by ffmpeg as RGB24. */
+async function readFrame(device = DEVICE): Promise<Buffer> {
   const { stdout } = await run('ffmpeg', ['-nostdin', '-loglevel', 'error', '-f', 'v4l2', '-i', device, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
     encoding: 'buffer',
     maxBuffer: 64 * 1024 * 1024,
     timeout: 120000,
   });
   assert.equal(stdout.length, W * H * 3);
+  return stdout;
+}
+
+/** Mean colour of a box of a frame. */
+function meanColour(frame: Buffer, x0: number, y0: number, x1: number, y1: number): number[] {
   const sum = [0, 0, 0];
   let n = 0;
-  for (let y = H / 4; y < (3 * H) / 4; y++) {
-    for (let x = W / 4; x < (3 * W) / 4; x++) {
-      for (let c = 0; c < 3; c++) sum[c] = sum[c]! + stdout[(y * W + x) * 3 + c]!;
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      for (let c = 0; c < 3; c++) sum[c] = sum[c]! + frame[(y * W + x) * 3 + c]!;
       n++;
     }
   }
   return sum.map((s) => s / n);
 }
+
+/** Mean colour of the centre quarter of one frame (bars and the placeholder frame stay out). */
+async function centreColour(device = DEVICE): Promise<number[]> {
+  return meanColour(await readFrame(device), W / 4, H / 4, (3 * W) / 4, (3 * H) / 4);
+}
+
+const QUADRANTS = [
+  [255, 0, 0],
+  [0, 255, 0],
+  [0, 0, 255],
+  [255, 255, 255],
+];
+
+/** Waits until the four quadrants of the fixture pictures (test/fixtures/images) show. */
+async function waitForQuadrants(what: string): Promise<void> {
+  const deadline = Date.now() + 120000;
+  let last: number[][] = [];
+  while (Date.now() < deadline) {
+    const f = await readFrame();
+    // the centre of each quadrant, away from edges that JPEG and chroma subsampling blur
+    last = [0, 1, 2, 3].map((q) => {
+      const x = (q % 2) * (W / 2) + W / 8;
+      const y = Math.floor(q / 2) * (H / 2) + H / 8;
+      return meanColour(f, x, y, x + W / 4, y + H / 4);
+    });
+    if (last.every((c, q) => c.every((v, i) => Math.abs(v - QUADRANTS[q]![i]!) <= 16))) return;
+  }
+  assert.fail(`readers never saw ${what}; last quadrants ${JSON.stringify(last.map((c) => c.map(Math.round)))}`);
+}
+
+const IMAGES = fileURLToPath(new URL('../../../../test/fixtures/images/', import.meta.url));
 
 async function waitForColour(colour: readonly number[], what: string, device = DEVICE): Promise<void> {
   const deadline = Date.now() + 120000;
@@ -50,8 +86,8 @@ async function waitForColour(colour: readonly number[], what: string, device = D
   assert.fail(`readers never saw ${what} ${JSON.stringify(colour)}; last ${JSON.stringify(last.map(Math.round))}`);
 }
 
-function startDaemon(stream = STREAM, label = LABEL): ChildProcess {
-  return spawn(process.execPath, [cli, 'vcam', '--from', stream, '--device', label, '--size', `${W}x${H}`, '--fps', '15', '--stall-ms', '500'], {
+function startDaemon(stream = STREAM, label = LABEL, extra: string[] = []): ChildProcess {
+  return spawn(process.execPath, [cli, 'vcam', '--from', stream, '--device', label, '--size', `${W}x${H}`, '--fps', '15', '--stall-ms', '500', ...extra], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }
@@ -101,6 +137,23 @@ describe('vidbus vcam daemon', { skip: inVm ? false : 'runs inside the VM lab on
       }
       await second.kill();
     }
+  });
+
+  it('decodes an MJPEG stream, and shows a placeholder picture while no producer is live', async () => {
+    const stream = `${STREAM}-mjpeg`;
+    const mjpeg = spawnChild('file-producer', stream, 'MJPEG', 64, 48, `${IMAGES}teal-422.jpg`, 15);
+    await mjpeg.waitFor('ready', 60000);
+    const vcam = startDaemon(stream, LABEL, ['--placeholder', `${IMAGES}quadrants-palette.png`]);
+    try {
+      await waitForColour([0, 128, 128], 'the MJPEG frames (solid teal)');
+      await mjpeg.kill('SIGKILL');
+      await waitForQuadrants('the placeholder picture');
+    } finally {
+      await mjpeg.kill();
+      vcam.kill('SIGTERM');
+      await new Promise((r) => vcam.once('exit', r));
+    }
+    assert.equal(vcam.exitCode, 0);
   });
 
   it('restarts three times and the device keeps working', async () => {
