@@ -126,38 +126,60 @@ static inline void rgb_to_420_rows(const uint8_t *restrict s0, const uint8_t *re
     }
 }
 
-/* One specialised loop per (source order, target) pair: constant offsets
- * let the compiler vectorise. */
-#define RGB_CASES(CALL)                \
-    case VB_RGBA: CALL(0, 1, 2, 4); break; \
-    case VB_BGRA: CALL(2, 1, 0, 4); break; \
-    case VB_RGB24: CALL(0, 1, 2, 3); break; \
-    default: CALL(2, 1, 0, 3); break;
-
-VB_CLONES static void direct_rgb_to_422(const vb_image *s, const vb_image *d)
+/* One specialised loop per (channel order, pixel size, target): constant
+ * offsets let the compiler vectorise. `bgr` is the source's order. */
+VB_CLONES static void rgb_row_to_422(const uint8_t *sr, uint8_t *dr, int w, bool bgr, int bpp, bool uyvy)
 {
-    bool uyvy = d->format == VB_UYVY;
-    for (int y = 0; y < d->height; y++) {
-        const uint8_t *sr = row_at(s, 0, y);
-        uint8_t *dr = row_at(d, 0, y);
-#define CALL_422(R, G, B, N) (uyvy ? rgb_to_422_row(sr, dr, d->width, R, G, B, N, true) : rgb_to_422_row(sr, dr, d->width, R, G, B, N, false))
-        switch (s->format) { RGB_CASES(CALL_422) }
-#undef CALL_422
+    int k = (bgr ? 1 : 0) | (bpp == 4 ? 2 : 0) | (uyvy ? 4 : 0);
+    switch (k) {
+    case 0: rgb_to_422_row(sr, dr, w, 0, 1, 2, 3, false); break;
+    case 1: rgb_to_422_row(sr, dr, w, 2, 1, 0, 3, false); break;
+    case 2: rgb_to_422_row(sr, dr, w, 0, 1, 2, 4, false); break;
+    case 3: rgb_to_422_row(sr, dr, w, 2, 1, 0, 4, false); break;
+    case 4: rgb_to_422_row(sr, dr, w, 0, 1, 2, 3, true); break;
+    case 5: rgb_to_422_row(sr, dr, w, 2, 1, 0, 3, true); break;
+    case 6: rgb_to_422_row(sr, dr, w, 0, 1, 2, 4, true); break;
+    default: rgb_to_422_row(sr, dr, w, 2, 1, 0, 4, true); break;
     }
 }
 
-VB_CLONES static void direct_rgb_to_420(const vb_image *s, const vb_image *d)
+VB_CLONES static void rgb_rows_to_420(const uint8_t *s0, const uint8_t *s1, uint8_t *y0, uint8_t *y1, uint8_t *c1, uint8_t *c2, int w, bool bgr, int bpp, bool nv12)
 {
+    int k = (bgr ? 1 : 0) | (bpp == 4 ? 2 : 0) | (nv12 ? 4 : 0);
+    switch (k) {
+    case 0: rgb_to_420_rows(s0, s1, y0, y1, c1, c2, w, 0, 1, 2, 3, false); break;
+    case 1: rgb_to_420_rows(s0, s1, y0, y1, c1, c2, w, 2, 1, 0, 3, false); break;
+    case 2: rgb_to_420_rows(s0, s1, y0, y1, c1, c2, w, 0, 1, 2, 4, false); break;
+    case 3: rgb_to_420_rows(s0, s1, y0, y1, c1, c2, w, 2, 1, 0, 4, false); break;
+    case 4: rgb_to_420_rows(s0, s1, y0, y1, c1, c2, w, 0, 1, 2, 3, true); break;
+    case 5: rgb_to_420_rows(s0, s1, y0, y1, c1, c2, w, 2, 1, 0, 3, true); break;
+    case 6: rgb_to_420_rows(s0, s1, y0, y1, c1, c2, w, 0, 1, 2, 4, true); break;
+    default: rgb_to_420_rows(s0, s1, y0, y1, c1, c2, w, 2, 1, 0, 4, true); break;
+    }
+}
+
+static bool is_bgr(int f) { return f == VB_BGRA || f == VB_BGR24; }
+static int rgb_bpp(int f) { return f == VB_RGBA || f == VB_BGRA ? 4 : 3; }
+
+/* Converts `rows` rows of packed RGB, handed out by `row_of`, into a YUV
+ * target: the same-size path reads the source's rows, the scaling path
+ * rows it has sampled. */
+typedef const uint8_t *(*rgb_row_fn)(void *ctx, int y);
+
+static void rgb_to_yuv_image(rgb_row_fn row_of, void *ctx, bool bgr, int bpp, const vb_image *d)
+{
+    if (d->format == VB_YUYV || d->format == VB_UYVY) {
+        for (int y = 0; y < d->height; y++) rgb_row_to_422(row_of(ctx, y), row_at(d, 0, y), d->width, bgr, bpp, d->format == VB_UYVY);
+        return;
+    }
     bool nv12 = d->format == VB_NV12;
     for (int y = 0; y < d->height; y += 2) {
-        const uint8_t *s0 = row_at(s, 0, y), *s1 = row_at(s, 0, y + 1);
-        uint8_t *y0 = row_at(d, 0, y), *y1 = row_at(d, 0, y + 1), *c1 = row_at(d, 1, y / 2);
-        uint8_t *c2 = nv12 ? NULL : row_at(d, 2, y / 2);
-#define CALL_420(R, G, B, N) (nv12 ? rgb_to_420_rows(s0, s1, y0, y1, c1, c2, d->width, R, G, B, N, true) : rgb_to_420_rows(s0, s1, y0, y1, c1, c2, d->width, R, G, B, N, false))
-        switch (s->format) { RGB_CASES(CALL_420) }
-#undef CALL_420
+        const uint8_t *s0 = row_of(ctx, y), *s1 = row_of(ctx, y + 1);
+        rgb_rows_to_420(s0, s1, row_at(d, 0, y), row_at(d, 0, y + 1), row_at(d, 1, y / 2), nv12 ? NULL : row_at(d, 2, y / 2), d->width, bgr, bpp, nv12);
     }
 }
+
+static const uint8_t *source_row_same_size(void *ctx, int y) { return row_at(ctx, 0, y); }
 
 /* ---- same size, YUV to YUV: luma is copied, chroma resampled ----------
  * A pair of rows is read into full-width luma and half-width chroma for
@@ -169,14 +191,20 @@ typedef struct {
     const uint8_t *u[2], *v[2];
 } yuv_pair;
 
+static inline void split_422_fixed(const uint8_t *restrict p, int w, int yo, int uo, int vo, uint8_t *restrict Y, uint8_t *restrict U, uint8_t *restrict V)
+{
+    for (int j = 0; j < w / 2; j++) {
+        Y[2 * j] = p[4 * j + yo];
+        Y[2 * j + 1] = p[4 * j + yo + 2];
+        U[j] = p[4 * j + uo];
+        V[j] = p[4 * j + vo];
+    }
+}
+
 VB_CLONES static void split_422(const uint8_t *restrict p, int w, int yo, int uo, int vo, uint8_t *restrict Y, uint8_t *restrict U, uint8_t *restrict V)
 {
-    for (int j = 0; j < w / 2; j++, p += 4) {
-        Y[2 * j] = p[yo];
-        Y[2 * j + 1] = p[yo + 2];
-        U[j] = p[uo];
-        V[j] = p[vo];
-    }
+    if (yo == 0) split_422_fixed(p, w, 0, 1, 3, Y, U, V);
+    else split_422_fixed(p, w, 1, 0, 2, Y, U, V);
 }
 
 VB_CLONES static void split_pairs(const uint8_t *restrict p, int n, uint8_t *restrict U, uint8_t *restrict V)
@@ -187,14 +215,21 @@ VB_CLONES static void split_pairs(const uint8_t *restrict p, int n, uint8_t *res
     }
 }
 
+static inline void join_422_fixed(const uint8_t *restrict Y, const uint8_t *restrict U, const uint8_t *restrict V, int w, int yo, int uo, int vo, uint8_t *restrict p)
+{
+    for (int j = 0; j < w / 2; j++) {
+        p[4 * j + yo] = Y[2 * j];
+        p[4 * j + yo + 2] = Y[2 * j + 1];
+        p[4 * j + uo] = U[j];
+        p[4 * j + vo] = V[j];
+    }
+}
+
+/* Packs planar rows into YUYV (yo 0) or UYVY (yo 1); constant offsets per case so it vectorises. */
 VB_CLONES static void join_422(const uint8_t *restrict Y, const uint8_t *restrict U, const uint8_t *restrict V, int w, int yo, int uo, int vo, uint8_t *restrict p)
 {
-    for (int j = 0; j < w / 2; j++, p += 4) {
-        p[yo] = Y[2 * j];
-        p[yo + 2] = Y[2 * j + 1];
-        p[uo] = U[j];
-        p[vo] = V[j];
-    }
+    if (yo == 0) join_422_fixed(Y, U, V, w, 0, 1, 3, p);
+    else join_422_fixed(Y, U, V, w, 1, 0, 2, p);
 }
 
 VB_CLONES static void average_rows(const uint8_t *restrict a, const uint8_t *restrict b, int n, uint8_t *restrict out)
@@ -284,6 +319,166 @@ static void copy_planes(const vb_image *s, const vb_image *d)
         plane_geometry(s->format, s->width, s->height, i, &row_bytes, &rows);
         for (int y = 0; y < rows; y++) memcpy(row_at(d, i, y), row_at(s, i, y), row_bytes);
     }
+}
+
+/* ---- scaling YUV to YUV: planes scaled apart, chroma at its own resolution
+ * Luma is sampled per output pixel, chroma once per output chroma sample,
+ * so nothing is converted to RGB or 4:4:4 and back. Needs a box with even
+ * position and size (src/video/convert.ts makes it so). */
+
+static bool yuv_box_ok(const vb_image *d, vb_box box)
+{
+    bool v420 = d->format == VB_NV12 || d->format == VB_I420;
+    return !(box.x & 1) && !(box.w & 1) && (!v420 || (!(box.y & 1) && !(box.h & 1)));
+}
+
+/* Luma of source row sy at columns xs[0..n). */
+VB_CLONES static void gather_luma(const vb_image *s, int sy, const int32_t *xs, int n, uint8_t *restrict Y)
+{
+    const uint8_t *row = row_at(s, 0, sy);
+    if (s->format == VB_YUYV || s->format == VB_UYVY) {
+        int yo = s->format == VB_UYVY ? 1 : 0;
+        for (int i = 0; i < n; i++) Y[i] = row[(xs[i] >> 1) * 4 + yo + (xs[i] & 1) * 2];
+    } else {
+        for (int i = 0; i < n; i++) Y[i] = row[xs[i]];
+    }
+}
+
+/* Chroma of source row sy (a luma row index) at chroma columns cx[0..n). */
+VB_CLONES static void gather_chroma(const vb_image *s, int sy, const int32_t *cx, int n, uint8_t *restrict U, uint8_t *restrict V)
+{
+    if (s->format == VB_YUYV || s->format == VB_UYVY) {
+        int yo, uo, vo;
+        packed_422_offsets(s->format, &yo, &uo, &vo);
+        const uint8_t *row = row_at(s, 0, sy);
+        for (int j = 0; j < n; j++) {
+            U[j] = row[cx[j] * 4 + uo];
+            V[j] = row[cx[j] * 4 + vo];
+        }
+    } else if (s->format == VB_NV12) {
+        const uint8_t *c = row_at(s, 1, sy / 2);
+        for (int j = 0; j < n; j++) {
+            U[j] = c[2 * cx[j]];
+            V[j] = c[2 * cx[j] + 1];
+        }
+    } else {
+        const uint8_t *cu = row_at(s, 1, sy / 2), *cv = row_at(s, 2, sy / 2);
+        for (int j = 0; j < n; j++) {
+            U[j] = cu[cx[j]];
+            V[j] = cv[cx[j]];
+        }
+    }
+}
+
+static int source_row(const vb_image *s, vb_box box, int y)
+{
+    int sy = (int)(((2LL * (y - box.y) + 1) * s->height) / (2LL * box.h));
+    return sy < s->height ? sy : s->height - 1;
+}
+
+static void source_columns(const vb_image *s, vb_box box, int32_t *xs)
+{
+    for (int i = 0; i < box.w; i++) {
+        int sx = (int)(((2LL * i + 1) * s->width) / (2LL * box.w));
+        xs[i] = sx < s->width ? sx : s->width - 1;
+    }
+}
+
+static int scaled_yuv_to_yuv(const vb_image *s, const vb_image *d, vb_box box)
+{
+    const size_t w = (size_t)d->width, h = w / 2;
+    uint8_t *mem = malloc(w * 2 + h * 2 + (size_t)box.w * sizeof(int32_t) * 2);
+    if (!mem) return -1;
+    uint8_t *Y0 = mem, *Y1 = mem + w, *U = mem + 2 * w, *V = U + h;
+    int32_t *xs = (int32_t *)(V + h), *cx = xs + box.w;
+    source_columns(s, box, xs);
+    for (int j = 0; j < box.w / 2; j++) cx[j] = xs[2 * j] >> 1;
+    /* black everywhere; the box part is overwritten row by row */
+    memset(Y0, 16, w);
+    memset(Y1, 16, w);
+    memset(U, 128, h);
+    memset(V, 128, h);
+    const bool v420 = d->format == VB_NV12 || d->format == VB_I420;
+    int yo, uo, vo;
+    packed_422_offsets(d->format, &yo, &uo, &vo);
+    for (int y = 0; y < d->height; y += v420 ? 2 : 1) {
+        bool inside = y >= box.y && y < box.y + box.h; /* row pairs never straddle the box edge */
+        if (inside) {
+            int sy = source_row(s, box, y);
+            gather_luma(s, sy, xs, box.w, Y0 + box.x);
+            gather_chroma(s, sy, cx, box.w / 2, U + box.x / 2, V + box.x / 2);
+            if (v420) gather_luma(s, source_row(s, box, y + 1), xs, box.w, Y1 + box.x);
+        } else {
+            memset(Y0 + box.x, 16, (size_t)box.w);
+            memset(Y1 + box.x, 16, (size_t)box.w);
+            memset(U + box.x / 2, 128, (size_t)box.w / 2);
+            memset(V + box.x / 2, 128, (size_t)box.w / 2);
+        }
+        if (!v420) {
+            join_422(Y0, U, V, d->width, yo, uo, vo, row_at(d, 0, y));
+            continue;
+        }
+        memcpy(row_at(d, 0, y), Y0, w);
+        memcpy(row_at(d, 0, y + 1), Y1, w);
+        if (d->format == VB_NV12) join_pairs(U, V, (int)h, row_at(d, 1, y / 2));
+        else {
+            memcpy(row_at(d, 1, y / 2), U, h);
+            memcpy(row_at(d, 2, y / 2), V, h);
+        }
+    }
+    free(mem);
+    return 0;
+}
+
+/* ---- scaling packed RGB to YUV: sample whole pixels, then convert -------
+ * Each output row is sampled into a 4-byte-per-pixel row in the source's
+ * channel order (black in the bars), then the same vectorised row kernels
+ * as the same-size path convert it. Two rows are cached (4:2:0 targets
+ * read them in pairs). */
+
+typedef struct {
+    const vb_image *src;
+    vb_box box;
+    const int32_t *xs;
+    uint8_t *rows[2];
+} rgb_sampler;
+
+VB_CLONES static void gather_rgb(const uint8_t *row, const int32_t *xs, int n, int bpp, uint8_t *restrict out)
+{
+    if (bpp == 4) {
+        for (int i = 0; i < n; i++) memcpy(out + 4 * i, row + 4 * xs[i], 4);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        const uint8_t *p = row + 3 * xs[i];
+        out[4 * i] = p[0];
+        out[4 * i + 1] = p[1];
+        out[4 * i + 2] = p[2];
+        out[4 * i + 3] = 255;
+    }
+}
+
+static const uint8_t *sampled_rgb_row(void *ctx, int y)
+{
+    rgb_sampler *k = ctx;
+    uint8_t *out = k->rows[y & 1];
+    uint8_t *inner = out + (size_t)k->box.x * 4;
+    if (y < k->box.y || y >= k->box.y + k->box.h) memset(inner, 0, (size_t)k->box.w * 4);
+    else gather_rgb(row_at(k->src, 0, source_row(k->src, k->box, y)), k->xs, k->box.w, rgb_bpp(k->src->format), inner);
+    return out;
+}
+
+static int scaled_rgb_to_yuv(const vb_image *s, const vb_image *d, vb_box box)
+{
+    const size_t w = (size_t)d->width;
+    uint8_t *mem = calloc(1, w * 8 + (size_t)box.w * sizeof(int32_t)); /* zero: black bars */
+    if (!mem) return -1;
+    int32_t *xs = (int32_t *)(mem + w * 8);
+    source_columns(s, box, xs);
+    rgb_sampler k = {.src = s, .box = box, .xs = xs, .rows = {mem, mem + w * 4}};
+    rgb_to_yuv_image(sampled_rgb_row, &k, is_bgr(s->format), 4, d);
+    free(mem);
+    return 0;
 }
 
 /* ---- the general path: sample into a canonical row, then pack ------------
@@ -464,8 +659,7 @@ static void canon_fill(const vb_image *s, const vb_image *d, vb_box box, const i
         fill_black(r, 0, d->width, yuv);
         return;
     }
-    int sy = (int)(((2LL * (y - box.y) + 1) * s->height) / (2LL * box.h));
-    if (sy >= s->height) sy = s->height - 1;
+    int sy = source_row(s, box, y);
     if (yuv) sample_yuv(s, sy, xs, box.w, r->y + box.x, r->u + box.x, r->v + box.x);
     else sample_rgba(s, sy, xs, box.w, r->rgba + (size_t)box.x * 4, scratch);
 }
@@ -487,10 +681,7 @@ static int general_fit(const vb_image *s, const vb_image *d, vb_box box)
     rows[1].rgba = rows[0].rgba + w * 4;
     rows[2].rgba = NULL;
     int32_t *xs = (int32_t *)(mem + w * 9 + w * 8);
-    for (int i = 0; i < box.w; i++) {
-        int sx = (int)(((2LL * i + 1) * s->width) / (2LL * box.w));
-        xs[i] = sx < s->width ? sx : s->width - 1;
-    }
+    source_columns(s, box, xs);
     for (int i = 0; i < 2; i++) {
         fill_black(&rows[i], 0, box.x, yuv);
         fill_black(&rows[i], box.x + box.w, d->width, yuv);
@@ -519,14 +710,16 @@ int vb_pixels_fit(const vb_image *src, const vb_image *dst, vb_box box)
         copy_planes(src, dst);
         return 0;
     }
-    if (whole && is_rgb(src->format) && (dst->format == VB_YUYV || dst->format == VB_UYVY)) {
-        direct_rgb_to_422(src, dst);
-        return 0;
+    if (is_rgb(src->format) && is_yuv_target(dst->format)) {
+        if (whole) {
+            rgb_to_yuv_image(source_row_same_size, (void *)src, is_bgr(src->format), rgb_bpp(src->format), dst);
+            return 0;
+        }
+        if (yuv_box_ok(dst, box)) return scaled_rgb_to_yuv(src, dst, box);
     }
-    if (whole && is_rgb(src->format) && (dst->format == VB_NV12 || dst->format == VB_I420)) {
-        direct_rgb_to_420(src, dst);
-        return 0;
+    if (is_yuv_target(src->format) && is_yuv_target(dst->format)) {
+        if (whole) return direct_yuv_to_yuv(src, dst);
+        if (yuv_box_ok(dst, box)) return scaled_yuv_to_yuv(src, dst, box);
     }
-    if (whole && is_yuv_target(src->format) && is_yuv_target(dst->format)) return direct_yuv_to_yuv(src, dst);
     return general_fit(src, dst, box);
 }

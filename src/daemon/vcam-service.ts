@@ -9,12 +9,12 @@
  * starts.
  *
  * Scheduling: a frame is written as soon as it arrives, unless the last
- * write was less than 0.8 periods ago (a producer faster than the device
- * is capped at the device's rate, keeping only the newest frame). A timer
- * one period after the last write repeats the picture, so a slow or absent
- * producer still gives readers a steady rate. Latency therefore never
- * includes a wait for the next tick when the producer is at or below the
- * device's rate.
+ * live frame was written less than 0.8 periods ago (a producer faster than
+ * the device is capped at the device's rate, keeping only the newest
+ * frame). A timer repeats the last picture when nothing arrives: one period
+ * after the last write with no producer (a steady rate on a fixed grid), 1.5
+ * periods while a producer is live (so its frames, not the timer, set the
+ * pace, and never wait for a tick).
  */
 import { isVidbusError, VidbusError } from '../errors.js';
 import { openConsumer, type Consumer } from '../bus/consumer.js';
@@ -84,7 +84,7 @@ export class VcamService {
   private readonly periodMs: number;
   private pending: Frame | undefined;
   private lastLiveMs = -Infinity;
-  private lastWriteNs = 0n;
+  private lastLiveWriteNs = 0n;
   private state: VcamState = 'placeholder';
   private written = 0;
   private live = 0;
@@ -174,7 +174,7 @@ export class VcamService {
       this.pending?.release();
       this.pending = frame;
       // Write at once unless that would exceed the device's rate by more than 25%.
-      if (Number(monoNs() - this.lastWriteNs) / 1e6 >= 0.8 * this.periodMs) this.write();
+      if (Number(monoNs() - this.lastLiveWriteNs) / 1e6 >= 0.8 * this.periodMs) this.write();
     }
   }
 
@@ -206,10 +206,7 @@ export class VcamService {
   private write(fromTimer = false): void {
     if (this.closed) return;
     clearTimeout(this.timer);
-    // Repeats keep to a fixed grid (timer lateness does not pile up); a frame
-    // written on arrival starts a new grid.
     const now = performance.now();
-    this.dueMs = fromTimer && now - this.dueMs < this.periodMs ? this.dueMs + this.periodMs : now + this.periodMs;
     const nowMs = Date.now();
     const frame = this.pending;
     this.pending = undefined;
@@ -230,10 +227,19 @@ export class VcamService {
     // Between frames of a slower producer the last picture is written again,
     // so readers get a steady rate either way.
     this.output.write(this.out);
-    this.lastWriteNs = monoNs();
-    if (frame && shown) this.latency.add(Number(this.lastWriteNs - frame.publishTimestamp) / 1000);
+    const writtenNs = monoNs();
+    if (shown) {
+      this.lastLiveWriteNs = writtenNs;
+      this.latency.add(Number(writtenNs - frame!.publishTimestamp) / 1000);
+    }
     frame?.release();
     this.written++;
+    if (this.state === 'live') {
+      this.dueMs = now + 1.5 * this.periodMs;
+    } else {
+      // Repeats keep to a fixed grid, so timer lateness does not pile up.
+      this.dueMs = fromTimer && now - this.dueMs < this.periodMs ? this.dueMs + this.periodMs : now + this.periodMs;
+    }
     this.timer = setTimeout(() => this.write(true), Math.max(0, this.dueMs - performance.now()));
   }
 

@@ -11,6 +11,8 @@ import { formatInfo, type FrameLayout, type PixelFormat } from './formats.js';
 
 export { rgbToYuv, yuvToRgb } from './yuv.js';
 
+const SUBSAMPLED = new Set<PixelFormat>(['YUYV', 'UYVY', 'NV12', 'I420']);
+
 /** Every raw format converts to every other; encoded ones need decoding first. */
 export function canConvert(from: PixelFormat, to: PixelFormat): boolean {
   return !formatInfo(from).encoded && !formatInfo(to).encoded;
@@ -46,5 +48,13 @@ export function convertFrame(src: Uint8Array, from: FrameLayout, dst: Uint8Array
 /** Scales `src` into `dst` keeping its aspect ratio, black bars around it. */
 export function fitFrame(src: Uint8Array, from: FrameLayout, dst: Uint8Array, to: FrameLayout): void {
   check(src, from, dst, to, 'fitFrame');
-  nativeFit(src, from, dst, to, fitBox(from.width, from.height, to.width, to.height));
+  const box = fitBox(from.width, from.height, to.width, to.height);
+  if (SUBSAMPLED.has(to.format)) {
+    // Even edges keep chroma samples whole, and let the kernels scale each
+    // plane on its own (no trip through RGB).
+    const even = (v: number) => v & ~1;
+    nativeFit(src, from, dst, to, { x: even(box.x), y: even(box.y), w: Math.max(2, even(box.w)), h: Math.max(2, even(box.h)) });
+    return;
+  }
+  nativeFit(src, from, dst, to, box);
 }
