@@ -37,7 +37,6 @@ const DEVICE_CODES: VidbusErrorCode[] = [
   'ERR_PERMISSION',
   'ERR_NOT_A_V4L2_DEVICE',
   'ERR_STREAM_NOT_FOUND',
-  'ERR_BAD_IMAGE',
 ];
 
 export class UsageError extends Error {}
@@ -166,7 +165,8 @@ export async function main(argv: string[]): Promise<number> {
     if (isVidbusError(e)) {
       process.stderr.write(`vidbus: ${e.message}\n`);
       if (process.argv.includes('--verbose')) process.stderr.write(`${e.stack}\n`);
-      return DEVICE_CODES.includes(e.code) ? 3 : e.code === 'ERR_INVALID_OPTION' ? 2 : 1;
+      // A bad option value, or a file given as an option that cannot be used, is a usage error.
+      return DEVICE_CODES.includes(e.code) ? 3 : e.code === 'ERR_INVALID_OPTION' || e.code === 'ERR_BAD_IMAGE' ? 2 : 1;
     }
     throw e;
   }
