@@ -10,6 +10,9 @@
         "native/waiter.c",
         "native/locks.c",
         "native/v4l2.c",
+        "native/v4l2_enum.c",
+        "native/v4l2_buffers.c",
+        "native/fdwatch.c",
         "native/pixels.c",
         "native/convert.c",
         "native/jpeg.c"

@@ -6,11 +6,14 @@
 #include "args.h"
 #include "convert.h"
 #include "errors.h"
+#include "fdwatch.h"
 #include "futex.h"
 #include "jpeg.h"
 #include "locks.h"
 #include "mapping.h"
 #include "v4l2.h"
+#include "v4l2_buffers.h"
+#include "v4l2_enum.h"
 #include "waiter.h"
 
 /* init(makeError): hands the addon the TS error factory. */
@@ -48,6 +51,16 @@ static napi_value module_init(napi_env env, napi_value exports)
         EXPORT("v4l2SetFormat", vb_v4l2_set_format),
         EXPORT("v4l2SetFrameRate", vb_v4l2_set_frame_rate),
         EXPORT("v4l2Stream", vb_v4l2_stream),
+        EXPORT("v4l2EnumFormats", vb_v4l2_enum_formats),
+        EXPORT("v4l2EnumFrameSizes", vb_v4l2_enum_frame_sizes),
+        EXPORT("v4l2EnumFrameIntervals", vb_v4l2_enum_frame_intervals),
+        EXPORT("v4l2GetFrameInterval", vb_v4l2_get_frame_interval),
+        EXPORT("v4l2RequestBuffers", vb_v4l2_request_buffers),
+        EXPORT("v4l2QueryBuffer", vb_v4l2_query_buffer),
+        EXPORT("v4l2QueueBuffer", vb_v4l2_queue_buffer),
+        EXPORT("v4l2DequeueBuffer", vb_v4l2_dequeue_buffer),
+        EXPORT("fdWatchStart", vb_fd_watch_start),
+        EXPORT("fdWatchStop", vb_fd_watch_stop),
         EXPORT("pixelsFit", vb_pixels_fit_js),
         EXPORT("jpegCreate", vb_jpeg_create),
         EXPORT("jpegClose", vb_jpeg_close),

@@ -64,10 +64,14 @@ napi_value vb_mmap(napi_env env, napi_callback_info info)
     if (vb_arg_bool(env, a.values[2], &writable) != 0) return NULL;
     if (vb_arg_bool(env, a.values[3], &populate) != 0) return NULL;
     if (length <= 0) return vb_throw_type(env, "mapping length must be positive");
+    /* Optional fifth argument: the file offset (V4L2 buffers live at offsets the driver gives). */
+    int64_t offset = 0;
+    if (a.count >= 5 && vb_arg_int64(env, a.values[4], &offset) != 0) return NULL;
+    if (offset < 0 || (offset & 4095) != 0) return vb_throw_type(env, "mapping offset must be a non-negative multiple of the page size");
 
     int prot = PROT_READ | (writable ? PROT_WRITE : 0);
     int flags = MAP_SHARED | (populate ? MAP_POPULATE : 0);
-    void *addr = mmap(NULL, (size_t)length, prot, flags, fd, 0);
+    void *addr = mmap(NULL, (size_t)length, prot, flags, fd, (off_t)offset);
     if (addr == MAP_FAILED) return vb_throw_errno(env, "mmap", errno);
 
     mapping *m = calloc(1, sizeof(*m));
@@ -141,7 +145,12 @@ napi_value vb_fallocate(napi_env env, napi_callback_info info)
     if (vb_arg_int32(env, a.values[0], &fd) != 0) return NULL;
     if (vb_arg_int64(env, a.values[1], &length) != 0) return NULL;
     if (length <= 0) return vb_throw_type(env, "length must be positive");
-    int err = posix_fallocate(fd, 0, (off_t)length);
+    /* A signal (a child exiting: SIGCHLD) can interrupt a large allocation
+     * on tmpfs; it is safe to simply try again. */
+    int err;
+    do {
+        err = posix_fallocate(fd, 0, (off_t)length);
+    } while (err == EINTR);
     if (err != 0) return vb_throw_errno(env, "fallocate", err);
     return NULL;
 }

@@ -9,30 +9,7 @@
 
 #include "args.h"
 #include "errors.h"
-
-static void set_string(napi_env env, napi_value obj, const char *key, const unsigned char *bytes, size_t max)
-{
-    size_t len = strnlen((const char *)bytes, max); /* the kernel NUL-pads, but never trust it */
-    napi_value v;
-    napi_create_string_utf8(env, (const char *)bytes, len, &v);
-    napi_set_named_property(env, obj, key, v);
-}
-
-static void set_u32(napi_env env, napi_value obj, const char *key, uint32_t value)
-{
-    napi_value v;
-    napi_create_uint32(env, value, &v);
-    napi_set_named_property(env, obj, key, v);
-}
-
-static int xioctl(int fd, unsigned long request, void *arg)
-{
-    int r;
-    do {
-        r = ioctl(fd, request, arg);
-    } while (r != 0 && errno == EINTR);
-    return r;
-}
+#include "v4l2_util.h"
 
 napi_value vb_v4l2_querycap(napi_env env, napi_callback_info info)
 {

@@ -32,6 +32,10 @@ export type VidbusErrorCode =
   | 'ERR_BUSY'
   // platform
   | 'ERR_NOT_A_V4L2_DEVICE'
+  // cameras
+  | 'ERR_NOT_A_CAMERA'
+  | 'ERR_FORMAT_UNSUPPORTED'
+  | 'ERR_DEVICE_GONE'
   // virtual camera
   | 'ERR_NO_LOOPBACK_DEVICE'
   | 'ERR_NOT_A_LOOPBACK_DEVICE'

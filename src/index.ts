@@ -23,3 +23,5 @@ export { VirtualCamera } from './sinks/virtual-camera.js';
 export type { VirtualCameraOptions } from './sinks/virtual-camera.js';
 export { LoopbackOutput, listLoopbackDevices } from './sinks/v4l2loopback.js';
 export { convertFrame, fitFrame, canConvert, rgbToYuv, yuvToRgb } from './video/convert.js';
+export { createCameraSource, CameraSource } from './sources/camera.js';
+export type { CameraSourceOptions, CameraNegotiated, CameraStats } from './sources/camera.js';

@@ -23,7 +23,7 @@ export const WAIT_CHANGED = 2;
 /** The addon's exports, one by one. A test checks this against the addon. */
 export interface Native {
   init(makeError: (syscall: string, errno: number, message: string) => Error): void;
-  mmap(fd: number, length: number, writable: boolean, populate: boolean): ArrayBuffer;
+  mmap(fd: number, length: number, writable: boolean, populate: boolean, offset?: number): ArrayBuffer;
   munmap(buffer: ArrayBuffer): void;
   fallocate(fd: number, length: number): void;
   futexWake(buffer: ArrayBuffer, byteOffset: number, count: number): number;
@@ -39,11 +39,57 @@ export interface Native {
   v4l2SetFormat(fd: number, bufType: number, width: number, height: number, pixelFormat: number): RawPixFormat;
   v4l2SetFrameRate(fd: number, bufType: number, num: number, den: number): void;
   v4l2Stream(fd: number, bufType: number, on: boolean): void;
+  v4l2EnumFormats(fd: number, bufType: number): { pixelFormat: number; flags: number; description: string }[];
+  v4l2EnumFrameSizes(fd: number, pixelFormat: number): RawFrameSize[];
+  v4l2EnumFrameIntervals(fd: number, pixelFormat: number, width: number, height: number): RawFrameInterval[];
+  v4l2GetFrameInterval(fd: number, bufType: number): { num: number; den: number };
+  v4l2RequestBuffers(fd: number, bufType: number, memory: number, count: number): number;
+  v4l2QueryBuffer(fd: number, bufType: number, index: number): { offset: number; length: number };
+  v4l2QueueBuffer(fd: number, bufType: number, memory: number, index: number, userptr?: Uint8Array): void;
+  v4l2DequeueBuffer(fd: number, bufType: number, memory: number): RawDequeued | null;
+  fdWatchStart(fd: number, callback: (status: number, events: number) => void): FdWatchHandle;
+  fdWatchStop(handle: FdWatchHandle): void;
   pixelsFit(src: Uint8Array, srcDesc: Int32Array, dst: Uint8Array, dstDesc: Int32Array, box: Int32Array): void;
   jpegCreate(): JpegHandle;
   jpegClose(handle: JpegHandle): void;
   jpegHeader(handle: JpegHandle, src: Uint8Array): { width: number; height: number; subsampling: number };
   jpegDecode(handle: JpegHandle, src: Uint8Array, dst: Uint8Array, dstDesc: Int32Array): string | null;
+}
+
+/** Opaque handle to a file-descriptor watch on the event loop. */
+export type FdWatchHandle = { readonly __brand: 'FdWatchHandle' };
+
+/** struct v4l2_frmsizeenum: type 1 discrete (width, height), 2 continuous / 3 stepwise (ranges). */
+export interface RawFrameSize {
+  type: number;
+  width?: number;
+  height?: number;
+  minWidth?: number;
+  maxWidth?: number;
+  stepWidth?: number;
+  minHeight?: number;
+  maxHeight?: number;
+  stepHeight?: number;
+}
+
+/** struct v4l2_frmivalenum: seconds per frame, num/den; type 1 discrete, else a range. */
+export interface RawFrameInterval {
+  type: number;
+  num?: number;
+  den?: number;
+  minNum?: number;
+  minDen?: number;
+  maxNum?: number;
+  maxDen?: number;
+}
+
+/** A dequeued struct v4l2_buffer. */
+export interface RawDequeued {
+  index: number;
+  bytesUsed: number;
+  flags: number;
+  sequence: number;
+  timestampNs: bigint;
 }
 
 /** struct v4l2_pix_format as the addon returns it. */
@@ -84,6 +130,16 @@ export const NATIVE_EXPORTS: readonly (keyof Native)[] = [
   'v4l2SetFormat',
   'v4l2SetFrameRate',
   'v4l2Stream',
+  'v4l2EnumFormats',
+  'v4l2EnumFrameSizes',
+  'v4l2EnumFrameIntervals',
+  'v4l2GetFrameInterval',
+  'v4l2RequestBuffers',
+  'v4l2QueryBuffer',
+  'v4l2QueueBuffer',
+  'v4l2DequeueBuffer',
+  'fdWatchStart',
+  'fdWatchStop',
   'pixelsFit',
   'jpegCreate',
   'jpegClose',

@@ -1,4 +1,8 @@
 import { describe, it } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { candidatePaths, loadNative, NATIVE_EXPORTS } from '../../src/native/binding.js';
 import { isVidbusError } from '../../src/index.js';
@@ -54,6 +58,37 @@ describe('native binding', () => {
       ['not bytes', () => native.pixelsFit(new Uint16Array(8) as unknown as Uint8Array, rgba(2, 1), dst, yuyv(16, 16), box(0, 0, 16, 16))],
     ];
     for (const [what, call] of bad) assert.throws(call, { code: 'ERR_NATIVE_ARGUMENT' }, what);
+  });
+
+  it('watches a file descriptor on the event loop, and stops idempotently', async () => {
+    const native = loadNative();
+    const dir = mkdtempSync(join(tmpdir(), 'vidbus-fdwatch-'));
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const fd = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
+    try {
+      let calls = 0;
+      const readable = new Promise<void>((resolve) => {
+        const handle = native.fdWatchStart(fd, (status, events) => {
+          calls++;
+          assert.equal(status, 0);
+          assert.ok(events & 1, 'UV_READABLE');
+          readSync(fd, Buffer.alloc(16)); // drain, or a level-triggered watch fires again
+          native.fdWatchStop(handle);
+          native.fdWatchStop(handle);
+          resolve();
+        });
+      });
+      writeSync(fd, 'x');
+      await readable;
+      writeSync(fd, 'y'); // after stop: no more calls
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(calls, 1);
+      assert.throws(() => native.fdWatchStart(openSync('/dev/null', 'r'), () => undefined), { code: 'ERR_PERMISSION' }, 'epoll refuses /dev/null with EPERM');
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('lists where it looks for the addon', () => {

@@ -1,0 +1,12 @@
+/* Watching a file descriptor for readiness on Node's event loop (see fdwatch.c). */
+#ifndef VIDBUS_FDWATCH_H
+#define VIDBUS_FDWATCH_H
+
+#include <node_api.h>
+
+/* fdWatchStart(fd, callback(status, events)) -> handle */
+napi_value vb_fd_watch_start(napi_env env, napi_callback_info info);
+/* fdWatchStop(handle): idempotent */
+napi_value vb_fd_watch_stop(napi_env env, napi_callback_info info);
+
+#endif
