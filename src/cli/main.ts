@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 /**
- * The vidbus command line. For now: `vidbus vcam`; the other commands
- * (demo, stream, receive, list, record, convert, view) come with the CLI issue.
+ * The vidbus command line: `vcam`, `doctor`, `stream --device`, `devices`,
+ * `info`; the other commands (demo, receive, list, record, convert, view,
+ * stream from a pattern or a file) come with the CLI issue.
  * Exit codes: 0 ok, 2 usage error, 3 stream or device error, 1 anything else.
  */
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { isVidbusError, type VidbusErrorCode } from '../errors.js';
+import { UsageError } from './usage.js';
+import { stream } from './stream.js';
+import { devices, info } from './devices.js';
 
 const USAGE = `Usage: vidbus <command> [options]
 
@@ -16,12 +20,26 @@ Commands:
            placeholder whenever no producer is attached.
   doctor   Explain what stands between this machine and a working virtual
            camera, with the fix for each problem. --json for scripts.
+  stream   Publish a camera to a bus stream (V4L2 capture, zero copy where
+           the driver allows).
+  devices  List video devices by role (camera, loopback, encoder, decoder,
+           converter, output); --formats adds formats, sizes and rates.
+  info     What this machine offers: video modules, devices, ffmpeg,
+           GStreamer, PipeWire, and your access to /dev/video*.
 
 vidbus vcam --from <stream> [--device <path|label>] [--size 1280x720] [--fps 30] [--format YUYV] [--stall-ms 1000] [--placeholder picture.png] [--install-service]
   --placeholder FILE  a PNG or JPEG shown while no producer is live (default: a generated card)
   --install-service   write a systemd user unit that runs this camera at login, instead of running it now
 
+vidbus stream --device <path> --name <stream> [--format YUYV|NV12|MJPEG|...] [--size 1280x720] [--fps 30] [--io auto|userptr|mmap] [--decode RGBA] [--follow] [--json]
+  --decode FORMAT  publish an MJPEG camera decoded (RGBA, BGRA, RGB24, BGR24, GRAY8)
+  --follow         wait for an unplugged camera to come back, and resume
+vidbus devices [--formats] [--json]
+vidbus info [--json]
+
 Examples:
+  vidbus devices --formats
+  vidbus stream --device /dev/video0 --name cam0 --size 1280x720 --fps 30
   vidbus doctor
   vidbus vcam --from cam0
   vidbus vcam --from cam0-fx --device "vidbus camera" --size 640x480 --fps 15
@@ -29,6 +47,9 @@ Examples:
 `;
 
 const DEVICE_CODES: VidbusErrorCode[] = [
+  'ERR_NOT_A_CAMERA',
+  'ERR_FORMAT_UNSUPPORTED',
+  'ERR_DEVICE_GONE',
   'ERR_NO_LOOPBACK_DEVICE',
   'ERR_NOT_A_LOOPBACK_DEVICE',
   'ERR_DEVICE_NOT_FOUND',
@@ -39,7 +60,7 @@ const DEVICE_CODES: VidbusErrorCode[] = [
   'ERR_STREAM_NOT_FOUND',
 ];
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export interface VcamArgs {
   from: string;
@@ -152,6 +173,18 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (command === 'doctor') return await doctor(rest);
+    if (command === 'stream') {
+      await stream(rest);
+      return 0;
+    }
+    if (command === 'devices') {
+      await devices(rest);
+      return 0;
+    }
+    if (command === 'info') {
+      await info(rest);
+      return 0;
+    }
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       process.stdout.write(USAGE);
       return command === undefined ? 2 : 0;

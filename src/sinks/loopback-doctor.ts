@@ -6,7 +6,7 @@
 import { accessSync, constants, existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { release } from 'node:os';
 import { queryCapabilities, videoNodePaths } from '../native/v4l2.js';
-import { LOOPBACK_DRIVER, MODPROBE_LINE as MODPROBE } from './v4l2loopback.js';
+import { exclusiveCapsFlags, LOOPBACK_DRIVER, MODPROBE_LINE as MODPROBE } from './v4l2loopback.js';
 
 export type FindingLevel = 'ok' | 'warning' | 'problem';
 
@@ -87,6 +87,11 @@ export function deviceUsers(device: string): { pid: number; command: string }[] 
   return users;
 }
 
+/** The loaded (or installed) v4l2loopback's version: the module's own, else what DKMS built for this kernel. */
+export function loopbackVersion(kernel = release()): string | undefined {
+  return read('/sys/module/v4l2loopback/version') ?? dkmsVersion(kernel);
+}
+
 /** The v4l2loopback version DKMS built for `kernel`, if DKMS built it. */
 function dkmsVersion(kernel: string): string | undefined {
   const root = '/var/lib/dkms/v4l2loopback';
@@ -135,7 +140,7 @@ export function diagnoseLoopback(): DoctorReport {
     }
   }
 
-  const exclusive = (read('/sys/module/v4l2loopback/parameters/exclusive_caps') ?? '').split(',').map((v) => v.trim() === 'Y' || v.trim() === '1');
+  const exclusive = exclusiveCapsFlags();
   for (const path of videoNodePaths()) {
     let caps;
     try {
@@ -198,7 +203,7 @@ export function diagnoseLoopback(): DoctorReport {
     // 0.12 has no /sys/module/v4l2loopback/version and the V4L2 core puts
     // the kernel's version into VIDIOC_QUERYCAP, so ask DKMS which version it
     // built for this kernel.
-    const version = read('/sys/module/v4l2loopback/version') ?? dkmsVersion(kernel);
+    const version = loopbackVersion(kernel);
     if (version) report.module.version = version;
     findings.unshift(
       { level: 'ok', id: 'module-loaded', message: `v4l2loopback ${version ?? '(unknown version)'} is loaded.` },

@@ -13,7 +13,7 @@
  * ("Dequeued v4l2 buffer contains 155648 bytes, but 153600 were expected",
  * v4l2loopback #283).
  */
-import { closeSync, constants, existsSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { VidbusError, fsError } from '../errors.js';
 import { loadNative } from '../native/binding.js';
 import { queryCapabilities, videoNodePaths, type DeviceCapabilities } from '../native/v4l2.js';
@@ -40,6 +40,20 @@ export function listLoopbackDevices(): DeviceCapabilities[] {
     }
   }
   return out;
+}
+
+/**
+ * exclusive_caps of each loopback device, in device order (the module
+ * parameter is a comma-separated list of Y/N), or [] when not loaded.
+ */
+export function exclusiveCapsFlags(): boolean[] {
+  let text = '';
+  try {
+    text = readFileSync('/sys/module/v4l2loopback/parameters/exclusive_caps', 'utf8');
+  } catch {
+    return [];
+  }
+  return text.split(',').map((v) => v.trim() === 'Y' || v.trim() === '1');
 }
 
 /** Picks the device: a path, a card label, or the first loopback device with OUTPUT free. */

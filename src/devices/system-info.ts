@@ -1,0 +1,88 @@
+/**
+ * `vidbus info`: what this machine offers for video: the kernel and its
+ * video modules (v4l2loopback with its version, vivid, uvcvideo), devices
+ * by role, the peers vidbus works with (ffmpeg, GStreamer, PipeWire) and
+ * whether the current user may open each /dev/video node.
+ */
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
+import { release } from 'node:os';
+import { videoNodePaths } from '../native/v4l2.js';
+import { listDevices, type DeviceRole } from './discover.js';
+import { loopbackVersion } from '../sinks/loopback-doctor.js';
+
+export interface SystemInfo {
+  kernel: string;
+  modules: { name: string; loaded: boolean; version?: string }[];
+  devices: Partial<Record<DeviceRole, string[]>>;
+  tools: { name: string; available: boolean; version?: string; running?: boolean }[];
+  access: { path: string; group: string; mode: string; readWrite: boolean; inGroup: boolean }[];
+}
+
+const MODULES = ['videodev', 'v4l2loopback', 'vivid', 'uvcvideo'];
+
+function read(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function firstLine(cmd: string, args: string[]): string | undefined {
+  const run = spawnSync(cmd, args, { encoding: 'utf8', timeout: 10000 });
+  // (ffmpeg's first line ends in a long copyright notice)
+  if (run.error || run.status !== 0) return undefined;
+  return (run.stdout || run.stderr).split('\n').find((l) => l.trim() !== '')?.trim().replace(/ Copyright.*/, '');
+}
+
+function groupName(gid: number): string {
+  const line = (read('/etc/group') ?? '').split('\n').find((l) => l.split(':')[2] === String(gid));
+  return line?.split(':')[0] ?? String(gid);
+}
+
+export function systemInfo(): SystemInfo {
+  const loaded = new Set((read('/proc/modules') ?? '').split('\n').map((l) => l.split(' ')[0]));
+  const modules = MODULES.map((name) => {
+    const version = name === 'v4l2loopback' ? loopbackVersion() : read(`/sys/module/${name}/version`);
+    return { name, loaded: loaded.has(name), ...(version ? { version } : {}) };
+  });
+  const devices: SystemInfo['devices'] = {};
+  for (const d of listDevices()) (devices[d.role] ??= []).push(d.path);
+  const runtime = process.env.XDG_RUNTIME_DIR ?? `/run/user/${process.getuid?.() ?? 0}`;
+  const tools: SystemInfo['tools'] = [
+    { name: 'ffmpeg', version: firstLine('ffmpeg', ['-hide_banner', '-version']) },
+    { name: 'gst-launch-1.0', version: firstLine('gst-launch-1.0', ['--version']) },
+    { name: 'pipewire', version: firstLine('pipewire', ['--version']), running: existsSync(`${runtime}/pipewire-0`) },
+  ].map((t) => ({ ...t, available: t.version !== undefined, ...(t.version === undefined ? { version: undefined } : {}) }));
+  const groups = new Set(process.getgroups?.() ?? []);
+  const access = videoNodePaths().map((path) => {
+    const st = statSync(path);
+    let readWrite = true;
+    try {
+      accessSync(path, constants.R_OK | constants.W_OK);
+    } catch {
+      readWrite = false;
+    }
+    return { path, group: groupName(st.gid), mode: (st.mode & 0o777).toString(8), readWrite, inGroup: groups.has(st.gid) };
+  });
+  return { kernel: release(), modules, devices, tools, access };
+}
+
+export function formatSystemInfo(info: SystemInfo): string {
+  const out: string[] = [`kernel ${info.kernel}`, 'modules:'];
+  for (const m of info.modules) out.push(`  ${m.name.padEnd(13)} ${m.loaded ? 'loaded' : 'not loaded'}${m.version ? ` (version ${m.version})` : ''}`);
+  out.push('devices:');
+  const roles = Object.entries(info.devices);
+  if (roles.length === 0) out.push('  none');
+  for (const [role, paths] of roles) out.push(`  ${role.padEnd(17)} ${paths!.join(', ')}`);
+  out.push('tools:');
+  for (const t of info.tools) out.push(`  ${t.name.padEnd(15)} ${t.available ? t.version : 'not installed'}${t.running === undefined ? '' : t.running ? ' (running)' : t.available ? ' (not running for this user)' : ''}`);
+  out.push('access:');
+  if (info.access.length === 0) out.push('  no /dev/video* nodes');
+  for (const a of info.access) {
+    const fix = a.readWrite ? '' : a.inGroup ? ' (log out and in again for the group to apply)' : ` (sudo usermod -aG ${a.group} $USER, then log in again)`;
+    out.push(`  ${a.path} group ${a.group} mode ${a.mode}: ${a.readWrite ? 'you can open it' : 'you cannot open it'}${fix}`);
+  }
+  return `${out.join('\n')}\n`;
+}
