@@ -50,6 +50,17 @@ export interface Negotiated {
 }
 
 const GONE_ERRNOS = new Set(['ENODEV', 'ENXIO', 'EIO', 'ESHUTDOWN', 'EPIPE']);
+const JPEG_END = Buffer.from([0xff, 0xd9]);
+
+/**
+ * The length of the JPEG in a buffer: up to its last end-of-image marker.
+ * Some drivers (v4l2loopback) report the whole buffer as used, padding
+ * included; consumers and recordings should not carry the padding.
+ */
+export function jpegLength(data: Uint8Array, bytesUsed: number): number {
+  const end = Buffer.from(data.buffer, data.byteOffset, Math.min(bytesUsed, data.byteLength)).lastIndexOf(JPEG_END);
+  return end >= 0 ? end + 2 : bytesUsed;
+}
 
 export function openDevice(path: string): number {
   try {
@@ -208,7 +219,11 @@ export class CaptureSession {
     const rawBytes = this.producer.layout.frameBytes;
     const damaged = (flags & BUF_FLAG.ERROR) !== 0 || bytesUsed === 0 || (!encoded && bytesUsed < Math.min(rawBytes, this.negotiated.sizeImage));
     const timestamp = (flags & BUF_FLAG.TIMESTAMP_MASK) === BUF_FLAG.TIMESTAMP_MONOTONIC && timestampNs > 0n ? timestampNs : monoNs();
-    const size = encoded && this.settings.decodeTo === undefined ? bytesUsed : undefined;
+    let size: number | undefined;
+    if (encoded && this.settings.decodeTo === undefined && !damaged) {
+      const data = this.io === 'userptr' ? this.queued[index]!.data : new Uint8Array(this.mmapBuffers[index]!);
+      size = this.settings.format === 'MJPEG' ? jpegLength(data, bytesUsed) : bytesUsed;
+    }
     if (damaged) c.errorFrames++;
     else c.captured++;
     if (this.io === 'userptr') {

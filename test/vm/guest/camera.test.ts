@@ -7,6 +7,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createCameraSource, type CameraSource } from '../../../src/sources/camera.js';
 import { openConsumer } from '../../../src/index.js';
@@ -49,7 +50,10 @@ describe('camera capture from vivid', { skip: inVm ? false : 'runs inside the VM
     camera = (await waitFor('vivid capture', () => videoDevices().find((d) => d.driver === 'vivid' && d.canCapture))).path;
     output = (await waitFor('vivid output', () => videoDevices().find((d) => d.driver === 'vivid' && d.canOutput && !d.canCapture))).path;
   });
-  after(() => rmmod('vivid'));
+  after(() => {
+    rmmod('vivid');
+    rmmod('v4l2loopback');
+  });
 
   for (const [format, width, height, io] of [
     ['YUYV', 640, 480, 'auto'],
@@ -104,6 +108,47 @@ describe('camera capture from vivid', { skip: inVm ? false : 'runs inside the VM
     // nothing half-configured was left behind: the device captures again
     const again = await createCameraSource({ device: camera, name });
     await again.close();
+  });
+
+  it('captures an MJPEG camera as is, and decoded (a v4l2loopback device fed MJPEG by ffmpeg)', async () => {
+    modprobe('v4l2loopback', ['devices=1', 'video_nr=50', 'exclusive_caps=1', 'card_label="mjpeg camera"']);
+    const feeder = spawn('ffmpeg', ['-nostdin', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'color=c=0x2080c0:size=640x480:rate=15', '-c:v', 'mjpeg', '-q:v', '3', '-f', 'v4l2', '/dev/video50'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    try {
+      await waitFor('the MJPEG feed', () => videoDevices().some((d) => d.path === '/dev/video50' && d.canCapture), 60000);
+      const name = uniqueName('cam-mjpeg');
+      const asIs = await createCameraSource({ device: '/dev/video50', name, format: 'MJPEG' });
+      try {
+        assert.equal(asIs.negotiated.published, 'MJPEG');
+        const consumer = await openConsumer(name, { policy: 'latest' });
+        const frame = (await consumer.next({ timeoutMs: 60000 }))!;
+        assert.equal(frame.format, 'MJPEG');
+        assert.ok(frame.size > 100 && frame.size < frame.layout.frameBytes, `an encoded frame of ${frame.size} bytes`);
+        assert.deepEqual([frame.data[0], frame.data[1]], [0xff, 0xd8], 'starts with a JPEG SOI marker');
+        frame.release();
+        consumer.close();
+      } finally {
+        await asIs.close();
+      }
+      const decoded = await createCameraSource({ device: '/dev/video50', name, format: 'MJPEG', decode: 'RGBA' });
+      try {
+        assert.equal(decoded.negotiated.published, 'RGBA');
+        const consumer = await openConsumer(name, { policy: 'latest' });
+        const frame = (await consumer.next({ timeoutMs: 60000 }))!;
+        assert.equal(frame.format, 'RGBA');
+        const o = (240 * 640 + 320) * 4;
+        const got = [frame.data[o]!, frame.data[o + 1]!, frame.data[o + 2]!];
+        [0x20, 0x80, 0xc0].forEach((v, i) => assert.ok(Math.abs(got[i]! - v) <= 12, `decoded colour ${got}`));
+        frame.release();
+        consumer.close();
+      } finally {
+        await decoded.close();
+      }
+    } finally {
+      feeder.kill('SIGTERM');
+      await new Promise((r) => feeder.once('exit', r));
+    }
   });
 
   it('ends the stream with ERR_DEVICE_GONE when the camera is unplugged, leaking no fds', async () => {
