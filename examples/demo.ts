@@ -1,6 +1,8 @@
 /**
- * vidbus demo: a test-pattern stream and a consumer in another process,
- * with live stats. Ctrl-C stops both and leaves nothing behind.
+ * vidbus demo: a test-pattern stream, a consumer in another process with
+ * live stats, a browser preview (a local URL with an access token), and the
+ * virtual camera where a v4l2loopback device is free. Ctrl-C stops
+ * everything and leaves nothing behind.
  *   node dist/examples/demo.js [--width 1280] [--height 720] [--fps 30] [--seconds N] [--name demo]
  */
 import { spawn } from 'node:child_process';
@@ -10,6 +12,7 @@ import { createProducer, isVidbusError, listLoopbackDevices, type Producer } fro
 import { VcamService } from '../src/daemon/vcam-service.js';
 import { MODPROBE_LINE } from '../src/sinks/v4l2loopback.js';
 import { drawPattern } from '../src/video/pattern.js';
+import { WebPreview } from '../src/sinks/web-preview.js';
 
 function arg(flag: string, fallback: string): string {
   const i = process.argv.indexOf(flag);
@@ -45,7 +48,14 @@ if (freeDevice) {
 } else {
   console.log(`virtual camera: no free v4l2loopback device. For one: ${MODPROBE_LINE} (\`vidbus doctor\` explains more)`);
 }
-console.log('(the browser preview arrives with the CLI work: see README)');
+// The browser preview: local only, with a token in the URL.
+let preview: WebPreview | undefined;
+try {
+  preview = await WebPreview.start({ stream: name });
+  console.log(`preview: open ${preview.url} in a browser`);
+} catch (e) {
+  console.log(`preview: not started: ${(e as Error).message}`);
+}
 
 createInterface({ input: consumer.stdout! }).on('line', (line) => {
   const c = JSON.parse(line) as { received: number; fps: number; missed: number; p50Us: number; p99Us: number };
@@ -61,6 +71,7 @@ function stop(): void {
   stopping = true;
   clearInterval(timer);
   void vcam?.close();
+  void preview?.close();
   producer.close();
   consumer.kill('SIGTERM');
 }
@@ -78,3 +89,4 @@ const timer = setInterval(() => {
 }, 1000 / fps);
 await new Promise((resolve) => consumer.on('exit', resolve));
 await vcam?.close();
+await preview?.close();

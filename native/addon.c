@@ -66,6 +66,7 @@ static napi_value module_init(napi_env env, napi_value exports)
         EXPORT("jpegClose", vb_jpeg_close),
         EXPORT("jpegHeader", vb_jpeg_header),
         EXPORT("jpegDecode", vb_jpeg_decode),
+        EXPORT("jpegEncode", vb_jpeg_encode),
     };
     if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
     return exports;

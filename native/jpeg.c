@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "args.h"
+#include "errors.h"
 #include "pixels.h"
 
 static napi_value throw_code(napi_env env, const char *code, const char *message)
@@ -24,6 +25,7 @@ napi_value vb_jpeg_create(napi_env env, napi_callback_info info) { return throw_
 napi_value vb_jpeg_close(napi_env env, napi_callback_info info) { return NULL; }
 napi_value vb_jpeg_header(napi_env env, napi_callback_info info) { return throw_code(env, "ERR_CODEC_UNAVAILABLE", "built without libturbojpeg"); }
 napi_value vb_jpeg_decode(napi_env env, napi_callback_info info) { return throw_code(env, "ERR_CODEC_UNAVAILABLE", "built without libturbojpeg"); }
+napi_value vb_jpeg_encode(napi_env env, napi_callback_info info) { return throw_code(env, "ERR_CODEC_UNAVAILABLE", "built without libturbojpeg"); }
 
 #else
 
@@ -31,6 +33,7 @@ napi_value vb_jpeg_decode(napi_env env, napi_callback_info info) { return throw_
 
 typedef struct {
     tjhandle handle; /* NULL once closed */
+    bool encoder;    /* made by tjInitCompress */
 } decoder;
 
 static void finalize_decoder(napi_env env, void *data, void *hint)
@@ -40,7 +43,7 @@ static void finalize_decoder(napi_env env, void *data, void *hint)
     free(d);
 }
 
-static decoder *decoder_of(napi_env env, napi_value v)
+static decoder *decoder_of(napi_env env, napi_value v, bool encoder)
 {
     void *data = NULL;
     if (napi_get_value_external(env, v, &data) != napi_ok || data == NULL) {
@@ -49,7 +52,11 @@ static decoder *decoder_of(napi_env env, napi_value v)
     }
     decoder *d = data;
     if (d->handle == NULL) {
-        throw_code(env, "ERR_CLOSED", "the JPEG decoder is closed");
+        throw_code(env, "ERR_CLOSED", "the JPEG codec is closed");
+        return NULL;
+    }
+    if (d->encoder != encoder) {
+        napi_throw_type_error(env, "ERR_NATIVE_ARGUMENT", encoder ? "expected a JPEG encoder handle" : "expected a JPEG decoder handle");
         return NULL;
     }
     return d;
@@ -57,8 +64,13 @@ static decoder *decoder_of(napi_env env, napi_value v)
 
 napi_value vb_jpeg_create(napi_env env, napi_callback_info info)
 {
+    vb_args a;
+    bool encoder = false;
+    if (vb_get_args(env, info, &a, 0) != 0) return NULL;
+    if (a.count >= 1 && vb_arg_bool(env, a.values[0], &encoder) != 0) return NULL;
     decoder *d = calloc(1, sizeof(*d));
-    if (d == NULL || (d->handle = tjInitDecompress()) == NULL) {
+    if (d != NULL) d->encoder = encoder;
+    if (d == NULL || (d->handle = encoder ? tjInitCompress() : tjInitDecompress()) == NULL) {
         free(d);
         return throw_code(env, "ERR_NO_SPACE", "cannot allocate a JPEG decoder");
     }
@@ -96,7 +108,7 @@ napi_value vb_jpeg_header(napi_env env, napi_callback_info info)
     uint8_t *src;
     size_t length;
     if (vb_get_args(env, info, &a, 2) != 0) return NULL;
-    decoder *d = decoder_of(env, a.values[0]);
+    decoder *d = decoder_of(env, a.values[0], false);
     if (d == NULL || vb_arg_bytes(env, a.values[1], &src, &length) != 0) return NULL;
     if (length == 0 || length > (size_t)1 << 31) return throw_code(env, "ERR_BAD_IMAGE", "empty or oversized JPEG data");
     int width = 0, height = 0, subsampling = -1, colorspace = -1;
@@ -119,7 +131,7 @@ napi_value vb_jpeg_decode(napi_env env, napi_callback_info info)
     size_t src_length, dst_length;
     int32_t desc[9];
     if (vb_get_args(env, info, &a, 4) != 0) return NULL;
-    decoder *d = decoder_of(env, a.values[0]);
+    decoder *d = decoder_of(env, a.values[0], false);
     if (d == NULL || vb_arg_bytes(env, a.values[1], &src, &src_length) != 0 || vb_arg_bytes(env, a.values[2], &dst, &dst_length) != 0) return NULL;
     if (vb_arg_ints(env, a.values[3], 9, desc) != 0) return NULL;
     vb_image img = {.format = desc[0], .width = desc[1], .height = desc[2], .data = dst};
@@ -155,6 +167,47 @@ napi_value vb_jpeg_decode(napi_env env, napi_callback_info info)
         return out;
     }
     return throw_code(env, "ERR_BAD_IMAGE", tjGetErrorStr2(d->handle));
+}
+
+napi_value vb_jpeg_encode(napi_env env, napi_callback_info info)
+{
+    vb_args a;
+    uint8_t *src;
+    size_t src_length;
+    int32_t desc[9], quality;
+    if (vb_get_args(env, info, &a, 4) != 0) return NULL;
+    decoder *d = decoder_of(env, a.values[0], true);
+    if (d == NULL || vb_arg_bytes(env, a.values[1], &src, &src_length) != 0 || vb_arg_ints(env, a.values[2], 9, desc) != 0 ||
+        vb_arg_int32(env, a.values[3], &quality) != 0)
+        return NULL;
+    if (quality < 1 || quality > 100) return vb_throw_type(env, "quality must be from 1 to 100");
+    vb_image img = {.format = desc[0], .width = desc[1], .height = desc[2], .data = src};
+    img.offset[0] = desc[3];
+    img.stride[0] = desc[4];
+    const char *problem = vb_image_check(&img, src_length);
+    if (problem != NULL) return throw_code(env, "ERR_NATIVE_ARGUMENT", problem);
+    int pf;
+    switch (img.format) {
+    case VB_RGBA: pf = TJPF_RGBA; break;
+    case VB_BGRA: pf = TJPF_BGRA; break;
+    case VB_RGB24: pf = TJPF_RGB; break;
+    case VB_BGR24: pf = TJPF_BGR; break;
+    case VB_GRAY8: pf = TJPF_GRAY; break;
+    default: return throw_code(env, "ERR_NATIVE_ARGUMENT", "JPEG encodes packed RGB or GRAY8 only");
+    }
+    unsigned char *jpeg = NULL;
+    unsigned long jpeg_size = 0;
+    int subsampling = img.format == VB_GRAY8 ? TJSAMP_GRAY : TJSAMP_420;
+    if (tjCompress2(d->handle, src + img.offset[0], img.width, img.stride[0], img.height, pf, &jpeg, &jpeg_size, subsampling, quality, TJFLAG_FASTDCT) != 0) {
+        if (jpeg) tjFree(jpeg);
+        return throw_code(env, "ERR_BAD_IMAGE", tjGetErrorStr2(d->handle));
+    }
+    napi_value out;
+    void *copy = NULL;
+    napi_status st = napi_create_buffer_copy(env, jpeg_size, jpeg, &copy, &out);
+    tjFree(jpeg);
+    if (st != napi_ok) return throw_code(env, "ERR_NO_SPACE", "cannot allocate the JPEG buffer");
+    return out;
 }
 
 #endif

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The vidbus command line: `vcam`, `doctor`, `stream --device`, `devices`,
- * `info`; the other commands (demo, receive, list, record, convert, view,
+ * `info`, `view`; the other commands (demo, receive, list, record, convert,
  * stream from a pattern or a file) come with the CLI issue.
  * Exit codes: 0 ok, 2 usage error, 3 stream or device error, 1 anything else.
  */
@@ -12,6 +12,7 @@ import { isVidbusError, type VidbusErrorCode } from '../errors.js';
 import { UsageError } from './usage.js';
 import { stream } from './stream.js';
 import { devices, info } from './devices.js';
+import { view } from './view.js';
 
 const USAGE = `Usage: vidbus <command> [options]
 
@@ -26,6 +27,8 @@ Commands:
            converter, output); --formats adds formats, sizes and rates.
   info     What this machine offers: video modules, devices, ffmpeg,
            GStreamer, PipeWire, and your access to /dev/video*.
+  view     Watch a stream in the browser: prints a local URL with an
+           access token.
 
 vidbus vcam --from <stream> [--device <path|label>] [--size 1280x720] [--fps 30] [--format YUYV] [--stall-ms 1000] [--placeholder picture.png] [--install-service]
   --placeholder FILE  a PNG or JPEG shown while no producer is live (default: a generated card)
@@ -36,9 +39,11 @@ vidbus stream --device <path> --name <stream> [--format YUYV|NV12|MJPEG|...] [--
   --follow         wait for an unplugged camera to come back, and resume
 vidbus devices [--formats] [--json]
 vidbus info [--json]
+vidbus view <stream> [--port 0] [--host 127.0.0.1] [--fps 15] [--quality 75] [--width 1280]
 
 Examples:
   vidbus devices --formats
+  vidbus view cam0
   vidbus stream --device /dev/video0 --name cam0 --size 1280x720 --fps 30
   vidbus doctor
   vidbus vcam --from cam0
@@ -179,6 +184,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === 'devices') {
       await devices(rest);
+      return 0;
+    }
+    if (command === 'view') {
+      await view(rest);
       return 0;
     }
     if (command === 'info') {

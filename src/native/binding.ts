@@ -50,10 +50,11 @@ export interface Native {
   fdWatchStart(fd: number, callback: (status: number, events: number) => void): FdWatchHandle;
   fdWatchStop(handle: FdWatchHandle): void;
   pixelsFit(src: Uint8Array, srcDesc: Int32Array, dst: Uint8Array, dstDesc: Int32Array, box: Int32Array): void;
-  jpegCreate(): JpegHandle;
+  jpegCreate(encoder?: boolean): JpegHandle;
   jpegClose(handle: JpegHandle): void;
   jpegHeader(handle: JpegHandle, src: Uint8Array): { width: number; height: number; subsampling: number };
   jpegDecode(handle: JpegHandle, src: Uint8Array, dst: Uint8Array, dstDesc: Int32Array): string | null;
+  jpegEncode(handle: JpegHandle, src: Uint8Array, srcDesc: Int32Array, quality: number): Buffer;
 }
 
 /** Opaque handle to a file-descriptor watch on the event loop. */
@@ -145,6 +146,7 @@ export const NATIVE_EXPORTS: readonly (keyof Native)[] = [
   'jpegClose',
   'jpegHeader',
   'jpegDecode',
+  'jpegEncode',
 ];
 
 function packageRoot(): string {

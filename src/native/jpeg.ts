@@ -82,3 +82,39 @@ export class JpegDecoder {
     this.close();
   }
 }
+
+/** JPEG encoding (libjpeg-turbo, 4:2:0): previews and MJPEG output. */
+export class JpegEncoder {
+  private handle: JpegHandle | undefined;
+
+  constructor() {
+    try {
+      this.handle = loadNative().jpegCreate(true);
+    } catch (e) {
+      rethrow(e, 'JpegEncoder');
+    }
+  }
+
+  /** Encodes `src` (packed RGB or GRAY8, laid out as `layout`) at `quality` 1..100. */
+  encode(src: Uint8Array, layout: FrameLayout, quality = 80): Buffer {
+    if (!this.handle) throw new VidbusError('ERR_CLOSED', 'The JPEG encoder is closed');
+    if (!(JPEG_TARGETS as readonly string[]).includes(layout.format)) {
+      throw new VidbusError('ERR_INVALID_OPTION', `JPEG encodes ${JPEG_TARGETS.join(', ')}; received ${layout.format}`);
+    }
+    if (!Number.isInteger(quality) || quality < 1 || quality > 100) throw new VidbusError('ERR_INVALID_OPTION', `Expected quality to be an integer from 1 to 100 but received ${quality}`);
+    try {
+      return loadNative().jpegEncode(this.handle, src, imageDescriptor(layout), quality);
+    } catch (e) {
+      rethrow(e, 'JPEG encode');
+    }
+  }
+
+  close(): void {
+    if (this.handle) loadNative().jpegClose(this.handle);
+    this.handle = undefined;
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeImage, flattenAlpha, loadImage } from './image-file.js';
-import { JpegDecoder } from '../native/jpeg.js';
+import { JpegDecoder, JpegEncoder } from '../native/jpeg.js';
 import { frameLayout } from './formats.js';
 
 // dist/src/video -> the repository's test/fixtures/images (made by its make.sh)
@@ -112,5 +112,19 @@ describe('JpegDecoder', () => {
     decoder.close();
     decoder.close();
     assert.throws(() => decoder.info(jpg), { code: 'ERR_CLOSED' });
+  });
+});
+
+describe('JpegEncoder', () => {
+  it('encodes a picture that decodes back to the same colours', () => {
+    const original = loadImage(fixture('quadrants.png'));
+    using encoder = new JpegEncoder();
+    const jpeg = encoder.encode(original.data, frameLayout('RGBA', 64, 48), 90);
+    assert.deepEqual([jpeg[0], jpeg[1]], [0xff, 0xd8]);
+    assertQuadrants(decodeImage(jpeg), 12);
+    assert.throws(() => encoder.encode(original.data, frameLayout('RGBA', 64, 48), 0), { code: 'ERR_INVALID_OPTION' });
+    assert.throws(() => encoder.encode(original.data.subarray(0, 100), frameLayout('RGBA', 64, 48)), { code: 'ERR_NATIVE_ARGUMENT' });
+    encoder.close();
+    assert.throws(() => encoder.encode(original.data, frameLayout('RGBA', 64, 48)), { code: 'ERR_CLOSED' });
   });
 });
