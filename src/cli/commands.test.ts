@@ -5,6 +5,11 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseStreamArgs } from './stream.js';
 import { parseViewArgs } from './view.js';
+import { parseReceiveArgs } from './receive.js';
+import { parseListArgs } from './list.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { UsageError } from './usage.js';
 import { createProducer } from '../bus/producer.js';
 import { uniqueName } from '../../test/helpers.js';
@@ -62,5 +67,63 @@ describe('vidbus view', () => {
     missing.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     assert.equal(await new Promise((r) => missing.once('exit', r)), 3, 'a missing stream exits with 3');
     assert.match(stderr, /No stream named/);
+  });
+});
+
+/** Runs the CLI to the end; resolves its exit code, stdout and stderr. */
+function runCli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('vidbus list and receive', () => {
+  it('parses receive arguments', () => {
+    assert.deepEqual(parseReceiveArgs(['cam0']), { stream: 'cam0', statsOnly: false, json: false, policy: 'latest' });
+    assert.deepEqual(parseReceiveArgs(['cam0', '-o', 'x.raw', '-c', '10', '-t', '2.5', '--json']), { stream: 'cam0', output: 'x.raw', count: 10, timeoutS: 2.5, statsOnly: false, json: true, policy: 'every' });
+    assert.throws(() => parseReceiveArgs(['cam0', '-o', 'x', '--stats-only']), /exclude/);
+    assert.throws(() => parseReceiveArgs([]), /stream name/);
+    assert.deepEqual(parseListArgs(['--watch']), { watch: true, json: false });
+    assert.throws(() => parseListArgs(['--wath']), UsageError);
+  });
+
+  it('lists a live stream, receives 100 frames with latency, writes frames to a file, and times out with status 1', async () => {
+    const name = uniqueName('cli-recv');
+    const producer = await createProducer(name, { width: 64, height: 48, format: 'RGBA', fps: 100 });
+    const frame = new Uint8Array(producer.layout.frameBytes).fill(7);
+    const timer = setInterval(() => producer.write(frame), 5);
+    const dir = mkdtempSync(join(tmpdir(), 'vidbus-recv-'));
+    try {
+      const listed = await runCli('list', '--json');
+      assert.equal(listed.code, 0, listed.stderr);
+      const mine = (JSON.parse(listed.stdout) as Record<string, unknown>[]).find((s) => s.name === name)!;
+      assert.deepEqual([mine.status, mine.format, mine.size, mine.producerPid], ['live', 'RGBA', '64x48', process.pid]);
+      const got = await runCli('receive', name, '-c', '100', '--json');
+      assert.equal(got.code, 0, got.stderr);
+      const summary = got.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; received: number; latency: { p50Ms: number; p99Ms: number } }).find((l) => l.type === 'summary')!;
+      assert.equal(summary.received, 100);
+      assert.ok(summary.latency.p50Ms > 0 && summary.latency.p50Ms < 1000, JSON.stringify(summary));
+      const out = join(dir, 'frames.raw');
+      const saved = await runCli('receive', name, '-o', out, '-c', '10');
+      assert.equal(saved.code, 0, saved.stderr);
+      const bytes = readFileSync(out);
+      assert.equal(bytes.length, 10 * 64 * 48 * 4);
+      assert.ok(bytes.every((b) => b === 7), 'the frames as published');
+      clearInterval(timer);
+      const late = await runCli('receive', name, '-c', '1000', '-t', '0.5', '--stats-only');
+      assert.equal(late.code, 1, 'fewer frames than asked for before the timeout');
+      assert.match(late.stderr, /frames/);
+    } finally {
+      clearInterval(timer);
+      producer.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const none = await runCli('receive', uniqueName('absent'));
+    assert.equal(none.code, 3);
   });
 });

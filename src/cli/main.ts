@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * The vidbus command line: `vcam`, `doctor`, `stream --device`, `devices`,
- * `info`, `view`; the other commands (demo, receive, list, record, convert,
- * stream from a pattern or a file) come with the CLI issue.
+ * `info`, `view`, `list`, `receive`; the other commands (demo, record,
+ * convert, stream from a pattern or a file) come with the CLI issue.
  * Exit codes: 0 ok, 2 usage error, 3 stream or device error, 1 anything else.
  */
 import { parseArgs } from 'node:util';
@@ -13,6 +13,8 @@ import { UsageError } from './usage.js';
 import { stream } from './stream.js';
 import { devices, info } from './devices.js';
 import { view } from './view.js';
+import { list } from './list.js';
+import { receive } from './receive.js';
 
 const USAGE = `Usage: vidbus <command> [options]
 
@@ -29,6 +31,8 @@ Commands:
            GStreamer, PipeWire, and your access to /dev/video*.
   view     Watch a stream in the browser: prints a local URL with an
            access token.
+  list     Live streams: format, size, fps, producer, consumers, age.
+  receive  Consume a stream: fps, latency, missed frames; -o saves it.
 
 vidbus vcam --from <stream> [--device <path|label>] [--size 1280x720] [--fps 30] [--format YUYV] [--stall-ms 1000] [--placeholder picture.png] [--install-service]
   --placeholder FILE  a PNG or JPEG shown while no producer is live (default: a generated card)
@@ -39,11 +43,15 @@ vidbus stream --device <path> --name <stream> [--format YUYV|NV12|MJPEG|...] [--
   --follow         wait for an unplugged camera to come back, and resume
 vidbus devices [--formats] [--json]
 vidbus info [--json]
+vidbus list [--watch] [--json]
+vidbus receive <stream> [-o FILE] [-c COUNT] [-t SECONDS] [--every] [--stats-only] [--json]
+  -o FILE  write frames as received (raw frames, or the encoded bitstream); implies --every
 vidbus view <stream> [--port 0] [--host 127.0.0.1] [--fps 15] [--quality 75] [--width 1280]
 
 Examples:
   vidbus devices --formats
   vidbus view cam0
+  vidbus receive cam0 -c 100 --json
   vidbus stream --device /dev/video0 --name cam0 --size 1280x720 --fps 30
   vidbus doctor
   vidbus vcam --from cam0
@@ -186,6 +194,11 @@ export async function main(argv: string[]): Promise<number> {
       await devices(rest);
       return 0;
     }
+    if (command === 'list') {
+      await list(rest);
+      return 0;
+    }
+    if (command === 'receive') return await receive(rest);
     if (command === 'view') {
       await view(rest);
       return 0;

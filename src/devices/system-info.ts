@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { release } from 'node:os';
+import { join } from 'node:path';
 import { videoNodePaths } from '../native/v4l2.js';
 import { listDevices, type DeviceRole } from './discover.js';
 import { loopbackVersion } from '../sinks/loopback-doctor.js';
@@ -29,8 +30,30 @@ function read(path: string): string | undefined {
   }
 }
 
+/** Where `cmd` is on PATH, if it is. */
+function onPath(cmd: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
+    const candidate = join(dir || '.', cmd);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** A tool is available when it is on PATH; its version is asked for, but a slow answer (GStreamer's first registry scan) does not make it missing. */
+function tool(name: string, args: string[], running?: boolean): SystemInfo['tools'][number] {
+  const path = onPath(name);
+  if (!path) return { name, available: false, ...(running !== undefined ? { running } : {}) };
+  const version = firstLine(path, args) ?? `${path} (did not report a version within 20 s)`;
+  return { name, available: true, version, ...(running !== undefined ? { running } : {}) };
+}
+
 function firstLine(cmd: string, args: string[]): string | undefined {
-  const run = spawnSync(cmd, args, { encoding: 'utf8', timeout: 10000 });
+  const run = spawnSync(cmd, args, { encoding: 'utf8', timeout: 20000 });
   // (ffmpeg's first line ends in a long copyright notice)
   if (run.error || run.status !== 0) return undefined;
   return (run.stdout || run.stderr).split('\n').find((l) => l.trim() !== '')?.trim().replace(/ Copyright.*/, '');
@@ -50,11 +73,7 @@ export function systemInfo(): SystemInfo {
   const devices: SystemInfo['devices'] = {};
   for (const d of listDevices()) (devices[d.role] ??= []).push(d.path);
   const runtime = process.env.XDG_RUNTIME_DIR ?? `/run/user/${process.getuid?.() ?? 0}`;
-  const tools: SystemInfo['tools'] = [
-    { name: 'ffmpeg', version: firstLine('ffmpeg', ['-hide_banner', '-version']) },
-    { name: 'gst-launch-1.0', version: firstLine('gst-launch-1.0', ['--version']) },
-    { name: 'pipewire', version: firstLine('pipewire', ['--version']), running: existsSync(`${runtime}/pipewire-0`) },
-  ].map((t) => ({ ...t, available: t.version !== undefined, ...(t.version === undefined ? { version: undefined } : {}) }));
+  const tools = [tool('ffmpeg', ['-hide_banner', '-version']), tool('gst-launch-1.0', ['--version']), tool('pipewire', ['--version'], existsSync(`${runtime}/pipewire-0`))];
   const groups = new Set(process.getgroups?.() ?? []);
   const access = videoNodePaths().map((path) => {
     const st = statSync(path);
