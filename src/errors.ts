@@ -36,6 +36,9 @@ export type VidbusErrorCode =
   | 'ERR_NOT_A_CAMERA'
   | 'ERR_FORMAT_UNSUPPORTED'
   | 'ERR_DEVICE_GONE'
+  // sources and sinks run through ffmpeg
+  | 'ERR_TOOL_MISSING'
+  | 'ERR_TOOL_FAILED'
   // virtual camera
   | 'ERR_NO_LOOPBACK_DEVICE'
   | 'ERR_NOT_A_LOOPBACK_DEVICE'

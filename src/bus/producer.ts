@@ -418,8 +418,9 @@ export class Producer implements ExitCleanup {
     if (this.consumers.anyWaiting()) futexWake(this.mapping.buffer, H.notify);
   }
 
+  /** Counters so far; after close, the final ones (with no consumers). */
   stats(): ProducerStats {
-    this.assertOpen();
+    if (this.closed) return { published: this.published, dropped: this.dropped, consumers: 0 };
     this.maybeSweep(true);
     return { published: this.published, dropped: this.dropped, consumers: this.consumers.liveRecords().length };
   }

@@ -18,14 +18,24 @@ const cli = fileURLToPath(new URL('./main.js', import.meta.url));
 
 describe('vidbus stream arguments', () => {
   it('parses a camera request', () => {
-    assert.deepEqual(parseStreamArgs(['--device', '/dev/video0', '--name', 'cam0']), { camera: { device: '/dev/video0', name: 'cam0', io: 'auto' }, json: false });
+    assert.deepEqual(parseStreamArgs(['--device', '/dev/video0', '--name', 'cam0']), { source: { kind: 'camera', options: { device: '/dev/video0', name: 'cam0', io: 'auto' } }, json: false });
     assert.deepEqual(parseStreamArgs(['--device', '/dev/video2', '--name', 'c', '--format', 'MJPEG', '--size', '640x480', '--fps', '12.5', '--io', 'mmap', '--buffers', '6', '--decode', 'RGBA', '--follow', '--json']), {
-      camera: { device: '/dev/video2', name: 'c', io: 'mmap', format: 'MJPEG', width: 640, height: 480, fps: 12.5, buffers: 6, decode: 'RGBA', follow: true },
+      source: { kind: 'camera', options: { device: '/dev/video2', name: 'c', io: 'mmap', format: 'MJPEG', width: 640, height: 480, fps: 12.5, buffers: 6, decode: 'RGBA', follow: true } },
       json: true,
     });
+    assert.deepEqual(parseStreamArgs(['--pattern', '--name', 'p', '--size', '320x240', '--fps', '60', '--format', 'nv12']), {
+      source: { kind: 'pattern', options: { name: 'p', width: 320, height: 240, fps: 60, format: 'NV12' } },
+      json: false,
+    });
+    assert.deepEqual(parseStreamArgs(['--input', 'clip.mp4', '--name', 'f', '--loop']), { source: { kind: 'input', options: { name: 'f', input: 'clip.mp4', loop: true } }, json: false });
   });
   it('says what is wrong', () => {
-    assert.throws(() => parseStreamArgs(['--name', 'x']), (e) => e instanceof UsageError && /--device/.test(e.message));
+    assert.throws(() => parseStreamArgs(['--name', 'x']), (e) => e instanceof UsageError && /exactly one source/.test(e.message));
+    assert.throws(() => parseStreamArgs(['--pattern', '--device', 'd', '--name', 'x']), /exactly one source/);
+    assert.throws(() => parseStreamArgs(['--pattern', '--name', 'x', '--follow']), /applies to --device only/);
+    assert.throws(() => parseStreamArgs(['--pattern', '--name', 'x', '--loop']), /applies to --input only/);
+    assert.throws(() => parseStreamArgs(['--pattern', '--name', 'x', '--format', 'MJPEG']), /raw format/);
+    assert.throws(() => parseStreamArgs(['--input', 'a.mp4', '--name', 'x', '--fps', '5']), /own rate/);
     assert.throws(() => parseStreamArgs(['--device', '/dev/video0']), (e) => e instanceof UsageError && /--name/.test(e.message));
     assert.throws(() => parseStreamArgs(['--device', 'd', '--name', 'n', '--size', '640']), /1280x720/);
     assert.throws(() => parseStreamArgs(['--device', 'd', '--name', 'n', '--io', 'dma']), /auto, userptr or mmap/);

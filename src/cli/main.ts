@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * The vidbus command line: `vcam`, `doctor`, `stream --device`, `devices`,
- * `info`, `view`, `list`, `receive`; the other commands (demo, record,
- * convert, stream from a pattern or a file) come with the CLI issue.
+ * The vidbus command line: demo, stream, receive, list, record, convert,
+ * view, vcam, doctor, devices, info. Each command lives in its own file;
+ * this one dispatches, prints errors in one line and maps them to exit codes.
  * Exit codes: 0 ok, 2 usage error, 3 stream or device error, 1 anything else.
  */
 import { parseArgs } from 'node:util';
@@ -15,6 +15,8 @@ import { devices, info } from './devices.js';
 import { view } from './view.js';
 import { list } from './list.js';
 import { receive } from './receive.js';
+import { convert, record } from './record.js';
+import { demo } from './demo.js';
 
 const USAGE = `Usage: vidbus <command> [options]
 
@@ -23,8 +25,10 @@ Commands:
            placeholder whenever no producer is attached.
   doctor   Explain what stands between this machine and a working virtual
            camera, with the fix for each problem. --json for scripts.
-  stream   Publish a camera to a bus stream (V4L2 capture, zero copy where
-           the driver allows).
+  demo     The main job: a test-pattern stream, live stats, a browser
+           preview, and the virtual camera where v4l2loopback is free.
+  stream   Publish to a bus stream: a camera (V4L2, zero copy where the
+           driver allows), a test pattern, or a file or URL (ffmpeg).
   devices  List video devices by role (camera, loopback, encoder, decoder,
            converter, output); --formats adds formats, sizes and rates.
   info     What this machine offers: video modules, devices, ffmpeg,
@@ -33,12 +37,17 @@ Commands:
            access token.
   list     Live streams: format, size, fps, producer, consumers, age.
   receive  Consume a stream: fps, latency, missed frames; -o saves it.
+  record   Record a stream to MP4 (H.264), playable even after Ctrl-C.
+  convert  An H.264 Annex B file into MP4, without re-encoding.
 
 vidbus vcam --from <stream> [--device <path|label>] [--size 1280x720] [--fps 30] [--format YUYV] [--stall-ms 1000] [--placeholder picture.png] [--install-service]
   --placeholder FILE  a PNG or JPEG shown while no producer is live (default: a generated card)
   --install-service   write a systemd user unit that runs this camera at login, instead of running it now
 
+vidbus demo [--seconds N]
 vidbus stream --device <path> --name <stream> [--format YUYV|NV12|MJPEG|...] [--size 1280x720] [--fps 30] [--io auto|userptr|mmap] [--decode RGBA] [--follow] [--json]
+vidbus stream --pattern --name <stream> [--size 1280x720] [--fps 30] [--format RGBA]
+vidbus stream --input <file|URL> --name <stream> [--size WxH] [--format I420] [--loop]
   --decode FORMAT  publish an MJPEG camera decoded (RGBA, BGRA, RGB24, BGR24, GRAY8)
   --follow         wait for an unplugged camera to come back, and resume
 vidbus devices [--formats] [--json]
@@ -46,12 +55,16 @@ vidbus info [--json]
 vidbus list [--watch] [--json]
 vidbus receive <stream> [-o FILE] [-c COUNT] [-t SECONDS] [--every] [--stats-only] [--json]
   -o FILE  write frames as received (raw frames, or the encoded bitstream); implies --every
+vidbus record <stream> out.mp4 [--crf 23] [--preset veryfast]
+vidbus convert in.h264 out.mp4 [--fps 30]
 vidbus view <stream> [--port 0] [--host 127.0.0.1] [--fps 15] [--quality 75] [--width 1280]
 
 Examples:
   vidbus devices --formats
   vidbus view cam0
   vidbus receive cam0 -c 100 --json
+  vidbus stream --pattern --name test --size 640x480
+  vidbus record cam0 meeting.mp4
   vidbus stream --device /dev/video0 --name cam0 --size 1280x720 --fps 30
   vidbus doctor
   vidbus vcam --from cam0
@@ -199,6 +212,18 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (command === 'receive') return await receive(rest);
+    if (command === 'record') {
+      await record(rest);
+      return 0;
+    }
+    if (command === 'convert') {
+      await convert(rest);
+      return 0;
+    }
+    if (command === 'demo') {
+      await demo(rest);
+      return 0;
+    }
     if (command === 'view') {
       await view(rest);
       return 0;

@@ -86,7 +86,9 @@ export async function receive(argv: string[]): Promise<number> {
       try {
         frame = await consumer.next({ signal: stop.signal });
       } catch (e) {
-        if ((e as { code?: string }).code === 'ERR_ABORTED') break;
+        // Stopped (signal, timeout), or the producer ended or died: report what was received.
+        const code = (e as { code?: string }).code;
+        if (code === 'ERR_ABORTED' || code === 'ERR_STREAM_ENDED' || code === 'ERR_PRODUCER_DIED') break;
         throw e;
       }
       if (!frame) break;

@@ -179,7 +179,7 @@ export class CaptureSession {
   }
 
   private releaseUserBuffers(): void {
-    for (const frame of this.queued) if (frame?.active) this.producer.discard(frame);
+    if (!this.producer.isClosed) for (const frame of this.queued) if (frame?.active) this.producer.discard(frame);
     this.queued = [];
     try {
       requestBuffers(this.fd, MEMORY.USERPTR, 0);
@@ -190,6 +190,11 @@ export class CaptureSession {
 
   private onReady(status: number, events: number): void {
     if (this.closed) return;
+    if (this.producer.isClosed) {
+      // The stream was removed under us (SIGINT cleanup in src/bus/exit.ts): stop capturing.
+      this.close();
+      return;
+    }
     if (status < 0 || events & POLL_EVENT.DISCONNECT) {
       this.lost(new VidbusError('ERR_DEVICE_GONE', `${this.settings.path} went away (unplugged, or its driver was unloaded)`));
       return;

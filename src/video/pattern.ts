@@ -4,6 +4,7 @@
  * test can find the frame number from the marker position.
  */
 import type { FrameLayout } from './formats.js';
+import { drawText, textWidth } from './text.js';
 
 const BARS_RGB = [
   [235, 235, 235],
@@ -16,8 +17,24 @@ const BARS_RGB = [
   [16, 16, 16],
 ];
 
-/** Draws frame `n` of the pattern into `data` (RGBA or BGRA layouts only). */
-export function drawPattern(data: Uint8Array, layout: FrameLayout, n: number): void {
+/** Where the burned-in label sits, and its size: top left, 1/60 of the height per font pixel, at most 60% of the width. */
+export function labelGeometry(layout: FrameLayout): { x: number; y: number; scale: number } {
+  const scale = Math.max(1, Math.min(Math.floor(layout.height / 60), Math.floor((layout.width * 0.6) / textWidth('#000000 00:00:00.000', 1))));
+  return { x: 2 * scale, y: 2 * scale, scale };
+}
+
+/** The label of frame `n` captured at `wallMs` (ms since the epoch): '#000123 12:34:56.789' in UTC. */
+export function patternLabel(n: number, wallMs: number): string {
+  const t = new Date(wallMs);
+  const two = (v: number) => String(v).padStart(2, '0');
+  return `#${String(n % 1_000_000).padStart(6, '0')} ${two(t.getUTCHours())}:${two(t.getUTCMinutes())}:${two(t.getUTCSeconds())}.${String(t.getUTCMilliseconds()).padStart(3, '0')}`;
+}
+
+/**
+ * Draws frame `n` of the pattern into `data` (RGBA or BGRA layouts only).
+ * With `label`, the frame number and the time are burned in at the top left.
+ */
+export function drawPattern(data: Uint8Array, layout: FrameLayout, n: number, label?: string): void {
   if (layout.format !== 'RGBA' && layout.format !== 'BGRA') {
     throw new RangeError(`drawPattern supports RGBA and BGRA, not ${layout.format}`);
   }
@@ -38,5 +55,9 @@ export function drawPattern(data: Uint8Array, layout: FrameLayout, n: number): v
     const start = y * strideWords;
     words.set(row, start);
     if (y >= markerY && y < markerY + markerSize) words.fill(white, start + markerX, start + markerX + markerSize);
+  }
+  if (label !== undefined) {
+    const { x, y, scale } = labelGeometry(layout);
+    drawText(data, layout, x, y, label, scale);
   }
 }

@@ -1,0 +1,156 @@
+/**
+ * Recording a bus stream to a file with ffmpeg as a child process: raw
+ * frames are encoded to H.264 (libx264) in MP4; H.264 streams are written
+ * as they are (no re-encoding). Closing, or the producer ending, finishes
+ * the file so it is always playable. A slow encoder never slows the
+ * producer: frames it cannot take in time are counted as dropped.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { VidbusError, isVidbusError } from '../errors.js';
+import { openConsumer, type Consumer } from '../bus/consumer.js';
+import { checkInteger, invalidOption, rejectUnknownOptions } from '../bus/options.js';
+import { convertFrame } from '../video/convert.js';
+import { formatInfo, frameLayout, type FrameLayout, type RawFormat } from '../video/formats.js';
+import { FFMPEG_PIX_FMT, requireTool } from '../sources/ffmpeg-tool.js';
+
+export interface RecorderOptions {
+  stream: string;
+  /** the file to write (MP4, or anything ffmpeg infers from the extension) */
+  output: string;
+  /** libx264 quality, 0 (lossless) to 51 (default 23) */
+  crf?: number;
+  /** libx264 speed preset (default veryfast) */
+  preset?: string;
+}
+
+const OPTIONS = ['stream', 'output', 'crf', 'preset'] as const;
+const PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'];
+/** Bytes allowed to queue for ffmpeg before frames are dropped instead. */
+const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
+
+export interface RecorderStats {
+  frames: number;
+  dropped: number;
+  bytes: number;
+  seconds: number;
+  /** frames encoded per second of recording */
+  fps: number;
+}
+
+export class Recorder {
+  private frames = 0;
+  private dropped = 0;
+  private readonly startedMs = Date.now();
+  private stopping = false;
+  private readonly loop: Promise<void>;
+  private ffmpegError = '';
+  readonly done: Promise<RecorderStats>;
+
+  private constructor(
+    private readonly consumer: Consumer,
+    private readonly ffmpeg: ChildProcess,
+    private readonly layout: FrameLayout,
+    private readonly output: string,
+  ) {
+    ffmpeg.stderr!.on('data', (d: Buffer) => (this.ffmpegError = (this.ffmpegError + d.toString()).slice(-4000)));
+    ffmpeg.stdin!.on('error', () => undefined); // ffmpeg exiting early is reported by its exit status
+    this.loop = this.pump();
+    this.done = this.finish();
+  }
+
+  static async start(options: RecorderOptions): Promise<Recorder> {
+    rejectUnknownOptions('Recorder', options, OPTIONS);
+    if (typeof options.stream !== 'string') throw invalidOption('stream', 'a stream name', options.stream);
+    if (typeof options.output !== 'string' || options.output === '') throw invalidOption('output', 'a file name', options.output);
+    const crf = checkInteger('crf', options.crf ?? 23, 0, 51);
+    const preset = options.preset ?? 'veryfast';
+    if (!PRESETS.includes(preset)) throw invalidOption('preset', PRESETS.join(', '), preset);
+    requireTool('ffmpeg');
+    const consumer = await openConsumer(options.stream, { policy: 'every' });
+    const desc = consumer.stream!;
+    const { format, width, height } = desc.layout;
+    const fps = desc.fps.den > 0 && desc.fps.num > 0 ? `${desc.fps.num}/${desc.fps.den}` : '30';
+    let input: string[];
+    let codec: string[];
+    if (format === 'H264') {
+      input = ['-f', 'h264', '-framerate', fps, '-i', 'pipe:0'];
+      codec = ['-c:v', 'copy'];
+    } else if (!formatInfo(format).encoded) {
+      input = ['-f', 'rawvideo', '-pix_fmt', FFMPEG_PIX_FMT[format as RawFormat], '-video_size', `${width}x${height}`, '-framerate', fps, '-i', 'pipe:0'];
+      codec = ['-c:v', 'libx264', '-preset', preset, '-crf', String(crf), '-pix_fmt', 'yuv420p'];
+    } else {
+      consumer.close();
+      throw new VidbusError('ERR_INVALID_OPTION', `Recording ${format} streams is not supported; record raw or H.264 streams.`);
+    }
+    const ffmpeg = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', ...input, ...codec, '-movflags', '+faststart', options.output], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    return new Recorder(consumer, ffmpeg, desc.layout, options.output);
+  }
+
+  private async pump(): Promise<void> {
+    const tight = this.layout.planes.length > 0 ? frameLayout(this.layout.format, this.layout.width, this.layout.height) : undefined;
+    const stdin = this.ffmpeg.stdin!;
+    for (;;) {
+      let frame;
+      try {
+        frame = await this.consumer.next();
+      } catch (e) {
+        if (isVidbusError(e) && (e.code === 'ERR_CLOSED' || e.code === 'ERR_PRODUCER_DIED' || e.code === 'ERR_STREAM_ENDED')) return;
+        throw e;
+      }
+      if (!frame) return; // the producer ended the stream
+      try {
+        if (stdin.writableLength > MAX_QUEUED_BYTES) {
+          this.dropped++;
+          continue;
+        }
+        // A copy: the frame's slot goes back to the producer before ffmpeg reads it.
+        let bytes: Buffer;
+        if (tight) {
+          bytes = Buffer.allocUnsafe(tight.frameBytes);
+          convertFrame(frame.data, frame.layout, bytes, tight); // rawvideo wants rows without padding
+        } else {
+          bytes = Buffer.from(frame.data.subarray(0, frame.size));
+        }
+        stdin.write(bytes);
+        this.frames++;
+      } finally {
+        frame.release();
+      }
+    }
+  }
+
+  private async finish(): Promise<RecorderStats> {
+    await this.loop.catch(() => undefined);
+    this.ffmpeg.stdin!.end();
+    const code = await new Promise<number | null>((resolve) => {
+      if (this.ffmpeg.exitCode !== null) resolve(this.ffmpeg.exitCode);
+      else this.ffmpeg.once('exit', (c) => resolve(c));
+    });
+    this.consumer.close();
+    if (code !== 0) throw new VidbusError('ERR_TOOL_FAILED', `ffmpeg could not write ${this.output} (exit ${code}): ${this.ffmpegError.trim()}`);
+    return this.stats();
+  }
+
+  stats(): RecorderStats {
+    let bytes = 0;
+    try {
+      bytes = statSync(this.output).size;
+    } catch {
+      // not created yet
+    }
+    const seconds = (Date.now() - this.startedMs) / 1000;
+    return { frames: this.frames, dropped: this.dropped + this.consumer.stats().missed, bytes, seconds, fps: this.frames / Math.max(0.001, seconds) };
+  }
+
+  /** Stops recording and finishes the file; resolves with the final stats. Idempotent. */
+  async stop(): Promise<RecorderStats> {
+    if (!this.stopping) {
+      this.stopping = true;
+      this.consumer.close();
+    }
+    return this.done;
+  }
+}
