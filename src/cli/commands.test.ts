@@ -99,7 +99,8 @@ describe('vidbus list and receive', () => {
     assert.throws(() => parseReceiveArgs(['cam0', '-o', 'x', '--stats-only']), /exclude/);
     assert.throws(() => parseReceiveArgs([]), /stream name/);
     assert.deepEqual(parseListArgs(['--watch']), { watch: true, json: false });
-    assert.throws(() => parseListArgs(['--wath']), UsageError);
+    assert.throws(() => parseListArgs(['--wath']), (e) => e instanceof UsageError && /Did you mean --watch\?/.test(e.message));
+    assert.throws(() => parseStreamArgs(['--pattrn', '--name', 'x']), /Did you mean --pattern\?/);
   });
 
   it('lists a live stream, receives 100 frames with latency, writes frames to a file, and times out with status 1', async () => {

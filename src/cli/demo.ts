@@ -9,8 +9,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { UsageError, parsePositive, parseSize } from './usage.js';
+import { UsageError, parseArgs, parsePositive, parseSize } from './usage.js';
 
 export interface DemoArgs {
   width: number;

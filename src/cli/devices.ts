@@ -1,6 +1,5 @@
 /** `vidbus devices [--formats] [--json]` and `vidbus info [--json]`. */
-import { parseArgs } from 'node:util';
-import { UsageError } from './usage.js';
+import { UsageError, parseArgs } from './usage.js';
 
 function flags(argv: string[], names: string[]): Record<string, boolean> {
   try {

@@ -1,6 +1,5 @@
 /** `vidbus list [--watch] [--json]`: live streams, read straight from /dev/shm. */
-import { parseArgs } from 'node:util';
-import { UsageError } from './usage.js';
+import { UsageError, parseArgs } from './usage.js';
 import type { StreamInfo } from '../bus/streams.js';
 
 function row(s: StreamInfo): Record<string, unknown> {

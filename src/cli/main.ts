@@ -5,11 +5,10 @@
  * this one dispatches, prints errors in one line and maps them to exit codes.
  * Exit codes: 0 ok, 2 usage error, 3 stream or device error, 1 anything else.
  */
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { isVidbusError, type VidbusErrorCode } from '../errors.js';
-import { UsageError } from './usage.js';
+import { UsageError, parseArgs } from './usage.js';
 import { stream } from './stream.js';
 import { devices, info } from './devices.js';
 import { view } from './view.js';

@@ -4,8 +4,7 @@
  * (raw frames, or the encoded bitstream as received: Annex B for H.264).
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { UsageError, parsePositive } from './usage.js';
+import { UsageError, parseArgs, parsePositive } from './usage.js';
 
 export interface ReceiveArgs {
   stream: string;

@@ -6,9 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { VidbusError } from '../errors.js';
-import { UsageError, parsePositive } from './usage.js';
+import { UsageError, parseArgs, parsePositive } from './usage.js';
 import type { RecorderOptions } from '../sinks/recorder.js';
 
 export function parseRecordArgs(argv: string[]): RecorderOptions {

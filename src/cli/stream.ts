@@ -4,8 +4,7 @@
  * live status line (fps, frames, drops, consumers) on stderr, or one JSON
  * line per second on stdout with --json.
  */
-import { parseArgs } from 'node:util';
-import { UsageError, parsePositive, parseSize } from './usage.js';
+import { UsageError, parseArgs, parsePositive, parseSize } from './usage.js';
 import type { CameraSourceOptions } from '../sources/camera.js';
 import type { PatternSourceOptions } from '../sources/pattern-source.js';
 import type { FfmpegSourceOptions } from '../sources/ffmpeg-source.js';

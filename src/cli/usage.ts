@@ -1,3 +1,6 @@
+import { parseArgs as nodeParseArgs, type ParseArgsConfig } from 'node:util';
+import { closestName } from '../bus/options.js';
+
 /** A wrong command line: main() prints the message and the usage, and exits with 2. */
 export class UsageError extends Error {}
 
@@ -13,4 +16,19 @@ export function parsePositive(option: string, text: string, fraction = false): n
   const n = Number(text);
   if (!(n > 0) || (!fraction && !Number.isInteger(n))) throw new UsageError(`--${option} must be a positive ${fraction ? 'number' : 'integer'}; received ${text}`);
   return n;
+}
+
+/**
+ * node:util's parseArgs, with "did you mean" for a mistyped option:
+ * `--wath` gets "Unknown option '--wath'. Did you mean --watch?".
+ */
+export function parseArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof nodeParseArgs<T>> {
+  try {
+    return nodeParseArgs(config);
+  } catch (e) {
+    const message = (e as Error).message;
+    const unknown = /Unknown option '--?([^']+)'/.exec(message)?.[1];
+    const suggestion = unknown !== undefined ? closestName(unknown, Object.keys(config.options ?? {})) : undefined;
+    throw new UsageError(suggestion ? `${message.split('\n')[0]!.replace(/\.$/, '')}. Did you mean --${suggestion}?` : message);
+  }
 }

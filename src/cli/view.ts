@@ -2,8 +2,7 @@
  * `vidbus view <stream>`: the stream live in a browser (MJPEG to an <img>,
  * with its stats), served on 127.0.0.1 with a random token in the URL.
  */
-import { parseArgs } from 'node:util';
-import { UsageError, parsePositive } from './usage.js';
+import { UsageError, parseArgs, parsePositive } from './usage.js';
 import type { WebPreviewOptions } from '../sinks/web-preview.js';
 
 export function parseViewArgs(argv: string[]): WebPreviewOptions {
