@@ -7,6 +7,8 @@ import { parseStreamArgs } from './stream.js';
 import { parseViewArgs } from './view.js';
 import { parseReceiveArgs } from './receive.js';
 import { parseListArgs } from './list.js';
+import { parseConvertArgs, parseRecordArgs } from './record.js';
+import { parseDemoArgs } from './demo.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,5 +138,21 @@ describe('vidbus list and receive', () => {
     }
     const none = await runCli('receive', uniqueName('absent'));
     assert.equal(none.code, 3);
+  });
+});
+
+describe('vidbus demo, record and convert arguments', () => {
+  it('parses them and says what is wrong', () => {
+    const d = parseDemoArgs(['--size', '640x480', '--fps', '15', '--seconds', '2.5', '--name', 'd']);
+    assert.deepEqual(d, { width: 640, height: 480, fps: 15, seconds: 2.5, name: 'd' });
+    assert.equal(parseDemoArgs([]).width, 1280);
+    assert.throws(() => parseDemoArgs(['--size', '641x480']), /even/);
+    assert.throws(() => parseDemoArgs(['--second', '3']), /Did you mean --seconds\?/);
+    assert.deepEqual(parseRecordArgs(['cam0', 'out.mp4', '--crf', '18', '--preset', 'fast']), { stream: 'cam0', output: 'out.mp4', crf: 18, preset: 'fast' });
+    assert.throws(() => parseRecordArgs(['cam0']), /stream and a file/);
+    assert.throws(() => parseRecordArgs(['cam0', 'a.mp4', '--crf', '60']), /0 to 51/);
+    assert.deepEqual(parseConvertArgs(['in.h264', 'out.mp4']), { input: 'in.h264', output: 'out.mp4', fps: 30 });
+    assert.deepEqual(parseConvertArgs(['in.h264', 'out.mp4', '--fps', '29.97']), { input: 'in.h264', output: 'out.mp4', fps: 29.97 });
+    assert.throws(() => parseConvertArgs(['in.h264']), /input and an output/);
   });
 });
