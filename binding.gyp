@@ -15,6 +15,7 @@
         "native/fdwatch.c",
         "native/pixels.c",
         "native/convert.c",
+        "native/effects.c",
         "native/jpeg.c"
       ],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],

@@ -5,6 +5,7 @@
 
 #include "args.h"
 #include "convert.h"
+#include "effects.h"
 #include "errors.h"
 #include "fdwatch.h"
 #include "futex.h"
@@ -62,6 +63,9 @@ static napi_value module_init(napi_env env, napi_value exports)
         EXPORT("fdWatchStart", vb_fd_watch_start),
         EXPORT("fdWatchStop", vb_fd_watch_stop),
         EXPORT("pixelsFit", vb_pixels_fit_js),
+        EXPORT("fxMaskToAlpha", vb_fx_mask_to_alpha),
+        EXPORT("fxBlur", vb_fx_blur),
+        EXPORT("fxComposite", vb_fx_composite),
         EXPORT("jpegCreate", vb_jpeg_create),
         EXPORT("jpegClose", vb_jpeg_close),
         EXPORT("jpegHeader", vb_jpeg_header),

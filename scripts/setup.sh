@@ -31,6 +31,25 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+# The effects tests' picture of a person: Eileen Collins, a NASA photograph
+# in the public domain, as Debian ships it in python3-skimage. Only the file
+# is taken from the package (nothing is installed).
+person=test/fixtures/downloaded/astronaut.png
+if [ ! -f "$person" ]; then
+  mkdir -p "$(dirname "$person")"
+  tmp=$(mktemp -d)
+  if ! (cd "$tmp" && apt-get download python3-skimage >/dev/null 2>&1); then
+    [ "$(id -u)" -eq 0 ] && apt-get update -qq && (cd "$tmp" && apt-get download python3-skimage >/dev/null 2>&1) || true
+  fi
+  deb=$(ls "$tmp"/python3-skimage_*.deb 2>/dev/null | head -1)
+  if [ -n "$deb" ] && dpkg-deb -x "$deb" "$tmp/x"; then
+    cp "$tmp/x/usr/lib/python3/dist-packages/skimage/data/astronaut.png" "$person"
+  else
+    echo "vidbus setup: could not fetch python3-skimage's astronaut.png; the effects golden tests will be skipped" >&2
+  fi
+  rm -rf "$tmp"
+fi
+
 # Build the addon against the installed Node headers (no header download).
 if [ -f /usr/include/node/node_api.h ] && [ -z "${npm_config_nodedir:-}" ]; then
   export npm_config_nodedir=/usr

@@ -39,6 +39,8 @@ export type VidbusErrorCode =
   // sources and sinks run through ffmpeg
   | 'ERR_TOOL_MISSING'
   | 'ERR_TOOL_FAILED'
+  // effects
+  | 'ERR_MODEL_LOAD'
   // virtual camera
   | 'ERR_NO_LOOPBACK_DEVICE'
   | 'ERR_NOT_A_LOOPBACK_DEVICE'

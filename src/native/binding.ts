@@ -49,6 +49,9 @@ export interface Native {
   v4l2DequeueBuffer(fd: number, bufType: number, memory: number): RawDequeued | null;
   fdWatchStart(fd: number, callback: (status: number, events: number) => void): FdWatchHandle;
   fdWatchStop(handle: FdWatchHandle): void;
+  fxMaskToAlpha(mask: Float32Array, maskWidth: number, maskHeight: number, alpha: Uint8Array, width: number, height: number): void;
+  fxBlur(src: Uint8Array, dst: Uint8Array, width: number, height: number, radius: number): void;
+  fxComposite(fg: Uint8Array, bg: Uint8Array, alpha: Uint8Array, out: Uint8Array, width: number, height: number): void;
   pixelsFit(src: Uint8Array, srcDesc: Int32Array, dst: Uint8Array, dstDesc: Int32Array, box: Int32Array): void;
   jpegCreate(encoder?: boolean): JpegHandle;
   jpegClose(handle: JpegHandle): void;
@@ -142,6 +145,9 @@ export const NATIVE_EXPORTS: readonly (keyof Native)[] = [
   'fdWatchStart',
   'fdWatchStop',
   'pixelsFit',
+  'fxMaskToAlpha',
+  'fxBlur',
+  'fxComposite',
   'jpegCreate',
   'jpegClose',
   'jpegHeader',

@@ -58,3 +58,9 @@ export function fitFrame(src: Uint8Array, from: FrameLayout, dst: Uint8Array, to
   }
   nativeFit(src, from, dst, to, box);
 }
+
+/** Scales `src` to fill all of `dst`, not keeping the aspect ratio (model inputs, masks). */
+export function stretchFrame(src: Uint8Array, from: FrameLayout, dst: Uint8Array, to: FrameLayout): void {
+  check(src, from, dst, to, 'stretchFrame');
+  nativeFit(src, from, dst, to, { x: 0, y: 0, w: to.width, h: to.height });
+}

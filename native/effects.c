@@ -1,0 +1,166 @@
+/* Compositing kernels for camera effects (src/effects/): a person mask
+ * scaled up to the picture (bilinear), a box blur (three passes come close
+ * to a Gaussian), and alpha blending of two RGBA pictures. Plain loops the
+ * compiler vectorises; like pixels.c these are compute, not policy, and
+ * every buffer is checked against the sizes it must hold. */
+#include "effects.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "errors.h"
+
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define FX_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+#ifndef FX_CLONES
+#define FX_CLONES
+#endif
+
+static int floats_of(napi_env env, napi_value v, float **data, size_t *count)
+{
+    napi_typedarray_type type;
+    void *ptr = NULL;
+    if (napi_get_typedarray_info(env, v, &type, count, &ptr, NULL, NULL) != napi_ok || type != napi_float32_array) {
+        napi_throw_type_error(env, "ERR_NATIVE_ARGUMENT", "expected a Float32Array");
+        return -1;
+    }
+    *data = ptr;
+    return 0;
+}
+
+static bool size_ok(int32_t w, int32_t h) { return w > 0 && h > 0 && w <= 16384 && h <= 16384; }
+
+/* fxMaskToAlpha(mask: Float32Array, mw, mh, alpha: Uint8Array, w, h) */
+FX_CLONES static void mask_to_alpha(const float *m, int mw, int mh, uint8_t *a, int w, int h)
+{
+    for (int y = 0; y < h; y++) {
+        float fy = ((float)y + 0.5f) * (float)mh / (float)h - 0.5f;
+        if (fy < 0) fy = 0;
+        int y0 = (int)fy;
+        int y1 = y0 + 1 < mh ? y0 + 1 : mh - 1;
+        float wy = fy - (float)y0;
+        const float *r0 = m + (size_t)y0 * mw, *r1 = m + (size_t)y1 * mw;
+        for (int x = 0; x < w; x++) {
+            float fx = ((float)x + 0.5f) * (float)mw / (float)w - 0.5f;
+            if (fx < 0) fx = 0;
+            int x0 = (int)fx;
+            int x1 = x0 + 1 < mw ? x0 + 1 : mw - 1;
+            float wx = fx - (float)x0;
+            float top = r0[x0] + (r0[x1] - r0[x0]) * wx;
+            float bottom = r1[x0] + (r1[x1] - r1[x0]) * wx;
+            float v = (top + (bottom - top) * wy) * 255.0f + 0.5f;
+            a[(size_t)y * w + x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+        }
+    }
+}
+
+napi_value vb_fx_mask_to_alpha(napi_env env, napi_callback_info info)
+{
+    vb_args a;
+    float *mask;
+    size_t mask_count, alpha_len;
+    uint8_t *alpha;
+    int32_t mw, mh, w, h;
+    if (vb_get_args(env, info, &a, 6) != 0 || floats_of(env, a.values[0], &mask, &mask_count) != 0 || vb_arg_int32(env, a.values[1], &mw) != 0 ||
+        vb_arg_int32(env, a.values[2], &mh) != 0 || vb_arg_bytes(env, a.values[3], &alpha, &alpha_len) != 0 || vb_arg_int32(env, a.values[4], &w) != 0 ||
+        vb_arg_int32(env, a.values[5], &h) != 0)
+        return NULL;
+    if (!size_ok(mw, mh) || !size_ok(w, h) || mask_count < (size_t)mw * mh || alpha_len < (size_t)w * h) return vb_throw_type(env, "mask or alpha smaller than their sizes");
+    mask_to_alpha(mask, mw, mh, alpha, w, h);
+    return NULL;
+}
+
+/* One horizontal box-blur pass over RGBA rows of `w` pixels: running sums. */
+static void blur_rows(const uint8_t *src, uint8_t *dst, int w, int h, int r)
+{
+    const int n = 2 * r + 1;
+    for (int y = 0; y < h; y++) {
+        const uint8_t *s = src + (size_t)y * w * 4;
+        uint8_t *d = dst + (size_t)y * w * 4;
+        for (int c = 0; c < 4; c++) {
+            int sum = 0;
+            for (int i = -r; i <= r; i++) sum += s[(i < 0 ? 0 : i >= w ? w - 1 : i) * 4 + c];
+            for (int x = 0; x < w; x++) {
+                d[x * 4 + c] = (uint8_t)((sum + n / 2) / n);
+                int add = x + r + 1, sub = x - r;
+                sum += s[(add >= w ? w - 1 : add) * 4 + c] - s[(sub < 0 ? 0 : sub) * 4 + c];
+            }
+        }
+    }
+}
+
+/* Transposes an RGBA picture (w x h -> h x w), so vertical passes reuse blur_rows. */
+FX_CLONES static void transpose(const uint32_t *src, uint32_t *dst, int w, int h)
+{
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) dst[(size_t)x * h + y] = src[(size_t)y * w + x];
+}
+
+/* fxBlur(src: Uint8Array, dst: Uint8Array, w, h, radius): tight RGBA; three box passes each way. */
+napi_value vb_fx_blur(napi_env env, napi_callback_info info)
+{
+    vb_args a;
+    uint8_t *src, *dst;
+    size_t src_len, dst_len;
+    int32_t w, h, r;
+    if (vb_get_args(env, info, &a, 5) != 0 || vb_arg_bytes(env, a.values[0], &src, &src_len) != 0 || vb_arg_bytes(env, a.values[1], &dst, &dst_len) != 0 ||
+        vb_arg_int32(env, a.values[2], &w) != 0 || vb_arg_int32(env, a.values[3], &h) != 0 || vb_arg_int32(env, a.values[4], &r) != 0)
+        return NULL;
+    size_t bytes = (size_t)w * h * 4;
+    if (!size_ok(w, h) || src_len < bytes || dst_len < bytes || r < 0 || r > 512) return vb_throw_type(env, "blur buffers smaller than the picture, or a bad radius");
+    if (r == 0) {
+        memmove(dst, src, bytes);
+        return NULL;
+    }
+    uint8_t *t1 = malloc(bytes), *t2 = malloc(bytes);
+    if (!t1 || !t2) {
+        free(t1);
+        free(t2);
+        return vb_throw_errno(env, "malloc", 12);
+    }
+    /* three passes of radius r/sqrt(3) approximate a Gaussian of about r */
+    int pr = r * 577 / 1000 > 0 ? r * 577 / 1000 : 1;
+    blur_rows(src, t1, w, h, pr);
+    blur_rows(t1, t2, w, h, pr);
+    blur_rows(t2, t1, w, h, pr);
+    transpose((const uint32_t *)t1, (uint32_t *)t2, w, h);
+    blur_rows(t2, t1, h, w, pr);
+    blur_rows(t1, t2, h, w, pr);
+    blur_rows(t2, t1, h, w, pr);
+    transpose((const uint32_t *)t1, (uint32_t *)dst, h, w);
+    free(t1);
+    free(t2);
+    return NULL;
+}
+
+FX_CLONES static void blend(const uint8_t *fg, const uint8_t *bg, const uint8_t *alpha, uint8_t *out, size_t pixels)
+{
+    for (size_t i = 0; i < pixels; i++) {
+        int a = alpha[i], b = 255 - a;
+        for (int c = 0; c < 3; c++) out[i * 4 + c] = (uint8_t)((fg[i * 4 + c] * a + bg[i * 4 + c] * b + 127) / 255);
+        out[i * 4 + 3] = 255;
+    }
+}
+
+/* fxComposite(fg, bg, alpha, out, w, h): tight RGBA; out = fg where alpha is 255, bg where 0. */
+napi_value vb_fx_composite(napi_env env, napi_callback_info info)
+{
+    vb_args a;
+    uint8_t *fg, *bg, *alpha, *out;
+    size_t fg_len, bg_len, alpha_len, out_len;
+    int32_t w, h;
+    if (vb_get_args(env, info, &a, 6) != 0 || vb_arg_bytes(env, a.values[0], &fg, &fg_len) != 0 || vb_arg_bytes(env, a.values[1], &bg, &bg_len) != 0 ||
+        vb_arg_bytes(env, a.values[2], &alpha, &alpha_len) != 0 || vb_arg_bytes(env, a.values[3], &out, &out_len) != 0 || vb_arg_int32(env, a.values[4], &w) != 0 ||
+        vb_arg_int32(env, a.values[5], &h) != 0)
+        return NULL;
+    size_t pixels = (size_t)w * h;
+    if (!size_ok(w, h) || fg_len < pixels * 4 || bg_len < pixels * 4 || out_len < pixels * 4 || alpha_len < pixels) return vb_throw_type(env, "composite buffers smaller than the picture");
+    blend(fg, bg, alpha, out, pixels);
+    return NULL;
+}

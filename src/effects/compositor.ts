@@ -1,0 +1,99 @@
+/**
+ * Compositing a person over a new background from a segmentation mask:
+ * the mask is smoothed over time (no flicker at the edges), given soft
+ * edges (a smoothstep around the model's 50% line), scaled up to the
+ * picture, and used to blend the picture over a blurred copy of itself, a
+ * picture scaled to cover the frame, or a plain colour. The per-pixel work
+ * runs in native code (native/effects.c).
+ */
+import { VidbusError } from '../errors.js';
+import { blurRgba, compositeRgba, maskToAlpha } from '../native/effects.js';
+import { frameLayout } from '../video/formats.js';
+import { stretchFrame } from '../video/convert.js';
+import type { RgbaImage } from '../video/png.js';
+
+export type Effect = { kind: 'blur'; radius: number } | { kind: 'image'; image: RgbaImage } | { kind: 'color'; rgb: readonly [number, number, number] };
+
+export interface CompositorOptions {
+  /** weight of the newest mask in the running average (default 0.6; 1 = no smoothing) */
+  responsiveness?: number;
+  /** mask values below this are background, above `high` person; soft in between (default 0.3 .. 0.7) */
+  low?: number;
+  high?: number;
+}
+
+/** The part of `image` that covers a width x height frame (centre crop), scaled to it. */
+function cover(image: RgbaImage, width: number, height: number): Uint8Array {
+  const scale = Math.max(width / image.width, height / image.height);
+  const cw = Math.min(image.width, Math.round(width / scale));
+  const ch = Math.min(image.height, Math.round(height / scale));
+  const x0 = (image.width - cw) >> 1;
+  const y0 = (image.height - ch) >> 1;
+  // Describe the crop as a layout whose rows start inside the full picture.
+  const crop = { ...frameLayout('RGBA', cw, ch), planes: [{ offset: (y0 * image.width + x0) * 4, stride: image.width * 4, rowBytes: cw * 4, rows: ch }] };
+  const out = new Uint8Array(width * height * 4);
+  stretchFrame(image.data, crop, out, frameLayout('RGBA', width, height));
+  return out;
+}
+
+export class Compositor {
+  private smoothed: Float32Array | undefined;
+  private readonly alpha: Uint8Array;
+  private readonly background: Uint8Array;
+  private readonly fixedBackground: boolean;
+  private readonly responsiveness: number;
+  private readonly low: number;
+  private readonly high: number;
+
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    private readonly effect: Effect,
+    options: CompositorOptions = {},
+  ) {
+    this.responsiveness = options.responsiveness ?? 0.6;
+    this.low = options.low ?? 0.3;
+    this.high = options.high ?? 0.7;
+    if (!(this.responsiveness > 0 && this.responsiveness <= 1) || !(this.low >= 0 && this.low < this.high && this.high <= 1)) {
+      throw new VidbusError('ERR_INVALID_OPTION', 'Expected 0 < responsiveness <= 1 and 0 <= low < high <= 1');
+    }
+    if (effect.kind === 'blur' && !(Number.isInteger(effect.radius) && effect.radius >= 1 && effect.radius <= 200)) {
+      throw new VidbusError('ERR_INVALID_OPTION', `Expected blur to be an integer from 1 to 200 but received ${effect.radius}`);
+    }
+    this.alpha = new Uint8Array(width * height);
+    this.background = new Uint8Array(width * height * 4);
+    this.fixedBackground = effect.kind !== 'blur';
+    if (effect.kind === 'image') this.background.set(cover(effect.image, width, height));
+    if (effect.kind === 'color') for (let i = 0; i < this.background.length; i += 4) this.background.set([effect.rgb[0], effect.rgb[1], effect.rgb[2], 255], i);
+  }
+
+  /** Folds a new mask into the running one and shapes its edges; returns the mask to use. */
+  private shape(mask: Float32Array): Float32Array {
+    const k = this.responsiveness;
+    if (!this.smoothed || this.smoothed.length !== mask.length) this.smoothed = Float32Array.from(mask);
+    else for (let i = 0; i < mask.length; i++) this.smoothed[i] = this.smoothed[i]! * (1 - k) + mask[i]! * k;
+    const out = new Float32Array(mask.length);
+    const span = this.high - this.low;
+    for (let i = 0; i < out.length; i++) {
+      const t = Math.min(1, Math.max(0, (this.smoothed[i]! - this.low) / span));
+      out[i] = t * t * (3 - 2 * t); // smoothstep: soft, but no halo of half-transparent background
+    }
+    return out;
+  }
+
+  /**
+   * Composites `frame` (tight RGBA, width x height) with `mask`
+   * (maskWidth x maskHeight, 1 = person) into `out` (tight RGBA).
+   */
+  apply(frame: Uint8Array, mask: Float32Array, maskWidth: number, maskHeight: number, out: Uint8Array): void {
+    const shaped = this.shape(mask);
+    maskToAlpha(shaped, maskWidth, maskHeight, this.alpha, this.width, this.height);
+    if (!this.fixedBackground) blurRgba(frame, this.background, this.width, this.height, (this.effect as { radius: number }).radius);
+    compositeRgba(frame, this.background, this.alpha, out, this.width, this.height);
+  }
+
+  /** The alpha plane of the last apply() (255 = person), for tests and previews. */
+  get lastAlpha(): Uint8Array {
+    return this.alpha;
+  }
+}

@@ -1,0 +1,17 @@
+/** The compositing kernels in the addon (native/effects.c); callers use src/effects/. */
+import { loadNative } from './binding.js';
+
+/** Scales a 0..1 mask (maskWidth x maskHeight) up to an alpha plane of width x height, bilinear. */
+export function maskToAlpha(mask: Float32Array, maskWidth: number, maskHeight: number, alpha: Uint8Array, width: number, height: number): void {
+  loadNative().fxMaskToAlpha(mask, maskWidth, maskHeight, alpha, width, height);
+}
+
+/** Blurs a tight RGBA picture (three box passes each way, about a Gaussian of `radius`). */
+export function blurRgba(src: Uint8Array, dst: Uint8Array, width: number, height: number, radius: number): void {
+  loadNative().fxBlur(src, dst, width, height, radius);
+}
+
+/** out = fg * alpha + bg * (1 - alpha), tight RGBA pictures and a one-byte-per-pixel alpha. */
+export function compositeRgba(fg: Uint8Array, bg: Uint8Array, alpha: Uint8Array, out: Uint8Array, width: number, height: number): void {
+  loadNative().fxComposite(fg, bg, alpha, out, width, height);
+}
