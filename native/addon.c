@@ -66,6 +66,7 @@ static napi_value module_init(napi_env env, napi_value exports)
         EXPORT("fxMaskToAlpha", vb_fx_mask_to_alpha),
         EXPORT("fxBlur", vb_fx_blur),
         EXPORT("fxComposite", vb_fx_composite),
+        EXPORT("fxResize", vb_fx_resize),
         EXPORT("jpegCreate", vb_jpeg_create),
         EXPORT("jpegClose", vb_jpeg_close),
         EXPORT("jpegHeader", vb_jpeg_header),

@@ -15,3 +15,8 @@ export function blurRgba(src: Uint8Array, dst: Uint8Array, width: number, height
 export function compositeRgba(fg: Uint8Array, bg: Uint8Array, alpha: Uint8Array, out: Uint8Array, width: number, height: number): void {
   loadNative().fxComposite(fg, bg, alpha, out, width, height);
 }
+
+/** Bilinear resize of a tight RGBA picture. */
+export function resizeRgba(src: Uint8Array, srcWidth: number, srcHeight: number, dst: Uint8Array, dstWidth: number, dstHeight: number): void {
+  loadNative().fxResize(src, srcWidth, srcHeight, dst, dstWidth, dstHeight);
+}
