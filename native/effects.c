@@ -36,9 +36,34 @@ static int floats_of(napi_env env, napi_value v, float **data, size_t *count)
 
 static bool size_ok(int32_t w, int32_t h) { return w > 0 && h > 0 && w <= 16384 && h <= 16384; }
 
-/* fxMaskToAlpha(mask: Float32Array, mw, mh, alpha: Uint8Array, w, h) */
-FX_CLONES static void mask_to_alpha(const float *m, int mw, int mh, uint8_t *a, int w, int h)
+/* Source columns and weights for scaling sw to dw, computed once per call
+ * (not once per pixel): x0, x1 and the weight of x1 in 1/256ths. */
+typedef struct {
+    int32_t *x0, *x1, *wx;
+} columns;
+
+static int columns_make(columns *c, int sw, int dw)
 {
+    c->x0 = malloc(sizeof(int32_t) * (size_t)dw * 3);
+    if (!c->x0) return -1;
+    c->x1 = c->x0 + dw;
+    c->wx = c->x1 + dw;
+    for (int x = 0; x < dw; x++) {
+        float fx = ((float)x + 0.5f) * (float)sw / (float)dw - 0.5f;
+        if (fx < 0) fx = 0;
+        int x0 = (int)fx;
+        c->x0[x] = x0;
+        c->x1[x] = x0 + 1 < sw ? x0 + 1 : sw - 1;
+        c->wx[x] = (int32_t)((fx - (float)x0) * 256.0f);
+    }
+    return 0;
+}
+
+/* fxMaskToAlpha(mask: Float32Array, mw, mh, alpha: Uint8Array, w, h) */
+FX_CLONES static void mask_rows(const float *m, int mw, int mh, uint8_t *a, int w, int h, const columns *c)
+{
+    float *row = malloc(sizeof(float) * (size_t)mw);
+    if (!row) return;
     for (int y = 0; y < h; y++) {
         float fy = ((float)y + 0.5f) * (float)mh / (float)h - 0.5f;
         if (fy < 0) fy = 0;
@@ -46,18 +71,24 @@ FX_CLONES static void mask_to_alpha(const float *m, int mw, int mh, uint8_t *a, 
         int y1 = y0 + 1 < mh ? y0 + 1 : mh - 1;
         float wy = fy - (float)y0;
         const float *r0 = m + (size_t)y0 * mw, *r1 = m + (size_t)y1 * mw;
+        for (int x = 0; x < mw; x++) row[x] = r0[x] + (r1[x] - r0[x]) * wy; /* vertical first, on the small row */
+        uint8_t *d = a + (size_t)y * w;
         for (int x = 0; x < w; x++) {
-            float fx = ((float)x + 0.5f) * (float)mw / (float)w - 0.5f;
-            if (fx < 0) fx = 0;
-            int x0 = (int)fx;
-            int x1 = x0 + 1 < mw ? x0 + 1 : mw - 1;
-            float wx = fx - (float)x0;
-            float top = r0[x0] + (r0[x1] - r0[x0]) * wx;
-            float bottom = r1[x0] + (r1[x1] - r1[x0]) * wx;
-            float v = (top + (bottom - top) * wy) * 255.0f + 0.5f;
-            a[(size_t)y * w + x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+            float v0 = row[c->x0[x]], v1 = row[c->x1[x]];
+            float v = (v0 + (v1 - v0) * (float)c->wx[x] * (1.0f / 256.0f)) * 255.0f + 0.5f;
+            d[x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
         }
     }
+    free(row);
+}
+
+static int mask_to_alpha(const float *m, int mw, int mh, uint8_t *a, int w, int h)
+{
+    columns c;
+    if (columns_make(&c, mw, w) != 0) return -1;
+    mask_rows(m, mw, mh, a, w, h, &c);
+    free(c.x0);
+    return 0;
 }
 
 napi_value vb_fx_mask_to_alpha(napi_env env, napi_callback_info info)
@@ -72,7 +103,7 @@ napi_value vb_fx_mask_to_alpha(napi_env env, napi_callback_info info)
         vb_arg_int32(env, a.values[5], &h) != 0)
         return NULL;
     if (!size_ok(mw, mh) || !size_ok(w, h) || mask_count < (size_t)mw * mh || alpha_len < (size_t)w * h) return vb_throw_type(env, "mask or alpha smaller than their sizes");
-    mask_to_alpha(mask, mw, mh, alpha, w, h);
+    if (mask_to_alpha(mask, mw, mh, alpha, w, h) != 0) return vb_throw_errno(env, "malloc", 12);
     return NULL;
 }
 
@@ -168,7 +199,7 @@ napi_value vb_fx_composite(napi_env env, napi_callback_info info)
 /* fxResize(src, sw, sh, dst, dw, dh): tight RGBA, bilinear. A blur is made at
  * a fraction of the size and scaled back up with this, which is much
  * cheaper than blurring at full size and looks the same. */
-FX_CLONES static void resize_bilinear(const uint8_t *src, int sw, int sh, uint8_t *dst, int dw, int dh)
+FX_CLONES static void resize_rows(const uint8_t *src, int sw, int sh, uint8_t *dst, int dw, int dh, const columns *c, uint16_t *row)
 {
     for (int y = 0; y < dh; y++) {
         float fy = ((float)y + 0.5f) * (float)sh / (float)dh - 0.5f;
@@ -177,20 +208,29 @@ FX_CLONES static void resize_bilinear(const uint8_t *src, int sw, int sh, uint8_
         int y1 = y0 + 1 < sh ? y0 + 1 : sh - 1;
         int wy = (int)((fy - (float)y0) * 256.0f);
         const uint8_t *r0 = src + (size_t)y0 * sw * 4, *r1 = src + (size_t)y1 * sw * 4;
+        /* vertical blend of the two source rows first (8.8 fixed point), then horizontal */
+        for (int i = 0; i < sw * 4; i++) row[i] = (uint16_t)(r0[i] * (256 - wy) + r1[i] * wy);
         uint8_t *d = dst + (size_t)y * dw * 4;
         for (int x = 0; x < dw; x++) {
-            float fx = ((float)x + 0.5f) * (float)sw / (float)dw - 0.5f;
-            if (fx < 0) fx = 0;
-            int x0 = (int)fx;
-            int x1 = x0 + 1 < sw ? x0 + 1 : sw - 1;
-            int wx = (int)((fx - (float)x0) * 256.0f);
-            for (int c = 0; c < 4; c++) {
-                int top = r0[x0 * 4 + c] * (256 - wx) + r0[x1 * 4 + c] * wx;
-                int bottom = r1[x0 * 4 + c] * (256 - wx) + r1[x1 * 4 + c] * wx;
-                d[x * 4 + c] = (uint8_t)((top * (256 - wy) + bottom * wy + 32768) >> 16);
-            }
+            const uint16_t *p0 = row + c->x0[x] * 4, *p1 = row + c->x1[x] * 4;
+            int wx = c->wx[x];
+            for (int k = 0; k < 4; k++) d[x * 4 + k] = (uint8_t)(((uint32_t)p0[k] * (uint32_t)(256 - wx) + (uint32_t)p1[k] * (uint32_t)wx + 32768) >> 16);
         }
     }
+}
+
+static int resize_bilinear(const uint8_t *src, int sw, int sh, uint8_t *dst, int dw, int dh)
+{
+    columns c;
+    uint16_t *row = malloc(sizeof(uint16_t) * (size_t)sw * 4);
+    if (!row || columns_make(&c, sw, dw) != 0) {
+        free(row);
+        return -1;
+    }
+    resize_rows(src, sw, sh, dst, dw, dh, &c, row);
+    free(c.x0);
+    free(row);
+    return 0;
 }
 
 napi_value vb_fx_resize(napi_env env, napi_callback_info info)
@@ -204,6 +244,6 @@ napi_value vb_fx_resize(napi_env env, napi_callback_info info)
         vb_arg_int32(env, a.values[5], &dh) != 0)
         return NULL;
     if (!size_ok(sw, sh) || !size_ok(dw, dh) || src_len < (size_t)sw * sh * 4 || dst_len < (size_t)dw * dh * 4) return vb_throw_type(env, "resize buffers smaller than their sizes");
-    resize_bilinear(src, sw, sh, dst, dw, dh);
+    if (resize_bilinear(src, sw, sh, dst, dw, dh) != 0) return vb_throw_errno(env, "malloc", 12);
     return NULL;
 }

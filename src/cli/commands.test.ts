@@ -9,6 +9,7 @@ import { parseReceiveArgs } from './receive.js';
 import { parseListArgs } from './list.js';
 import { parseConvertArgs, parseRecordArgs } from './record.js';
 import { parseDemoArgs } from './demo.js';
+import { parseFxArgs } from './fx.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,5 +155,19 @@ describe('vidbus demo, record and convert arguments', () => {
     assert.deepEqual(parseConvertArgs(['in.h264', 'out.mp4']), { input: 'in.h264', output: 'out.mp4', fps: 30 });
     assert.deepEqual(parseConvertArgs(['in.h264', 'out.mp4', '--fps', '29.97']), { input: 'in.h264', output: 'out.mp4', fps: 29.97 });
     assert.throws(() => parseConvertArgs(['in.h264']), /input and an output/);
+  });
+});
+
+describe('vidbus fx arguments', () => {
+  it('parses one effect and refuses none or two', () => {
+    assert.deepEqual(parseFxArgs(['cam0', '--out', 'fx', '--blur', '12']), { options: { input: 'cam0', output: 'fx', effect: { blur: 12 } }, json: false });
+    assert.deepEqual(parseFxArgs(['cam0', '--out', 'fx', '--background-color', '#00ff00', '--format', 'yuyv', '--model', 'landscape']), {
+      options: { input: 'cam0', output: 'fx', effect: { color: '#00ff00' }, format: 'YUYV', model: 'landscape' },
+      json: false,
+    });
+    assert.throws(() => parseFxArgs(['cam0', '--out', 'fx']), /exactly one/);
+    assert.throws(() => parseFxArgs(['cam0', '--out', 'fx', '--blur', '3', '--background', 'a.png']), /exactly one/);
+    assert.throws(() => parseFxArgs(['cam0', '--blur', '3']), /--out/);
+    assert.throws(() => parseFxArgs(['cam0', '--out', 'fx', '--blurr', '3']), /Did you mean --blur\?/);
   });
 });

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The vidbus command line: demo, stream, receive, list, record, convert,
- * view, vcam, doctor, devices, info. Each command lives in its own file;
+ * fx, view, vcam, doctor, devices, info. Each command lives in its own file;
  * this one dispatches, prints errors in one line and maps them to exit codes.
  * Exit codes: 0 ok, 2 usage error, 3 stream or device error, 1 anything else.
  */
@@ -16,6 +16,7 @@ import { list } from './list.js';
 import { receive } from './receive.js';
 import { convert, record } from './record.js';
 import { demo } from './demo.js';
+import { fx } from './fx.js';
 
 const USAGE = `Usage: vidbus <command> [options]
 
@@ -32,6 +33,8 @@ Commands:
            converter, output); --formats adds formats, sizes and rates.
   info     What this machine offers: video modules, devices, ffmpeg,
            GStreamer, PipeWire, and your access to /dev/video*.
+  fx       Background blur or replacement as a stage between two streams
+           (person segmentation on the CPU, offline).
   view     Watch a stream in the browser: prints a local URL with an
            access token.
   list     Live streams: format, size, fps, producer, consumers, age.
@@ -56,6 +59,7 @@ vidbus receive <stream> [-o FILE] [-c COUNT] [-t SECONDS] [--every] [--stats-onl
   -o FILE  write frames as received (raw frames, or the encoded bitstream); implies --every
 vidbus record <stream> out.mp4 [--crf 23] [--preset veryfast]
 vidbus convert in.h264 out.mp4 [--fps 30]
+vidbus fx <input> --out <stream> (--blur 12 | --background photo.jpg | --background-color #00ff00) [--format F] [--model general|landscape] [--json]
 vidbus view <stream> [--port 0] [--host 127.0.0.1] [--fps 15] [--quality 75] [--width 1280]
 
 Examples:
@@ -64,6 +68,7 @@ Examples:
   vidbus receive cam0 -c 100 --json
   vidbus stream --pattern --name test --size 640x480
   vidbus record cam0 meeting.mp4
+  vidbus fx cam0 --out cam0-fx --blur 12 && vidbus vcam --from cam0-fx
   vidbus stream --device /dev/video0 --name cam0 --size 1280x720 --fps 30
   vidbus doctor
   vidbus vcam --from cam0
@@ -83,6 +88,7 @@ const DEVICE_CODES: VidbusErrorCode[] = [
   'ERR_PERMISSION',
   'ERR_NOT_A_V4L2_DEVICE',
   'ERR_STREAM_NOT_FOUND',
+  'ERR_MODEL_LOAD',
 ];
 
 export { UsageError };
@@ -217,6 +223,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === 'convert') {
       await convert(rest);
+      return 0;
+    }
+    if (command === 'fx') {
+      await fx(rest);
       return 0;
     }
     if (command === 'demo') {
