@@ -7,7 +7,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -133,5 +133,31 @@ describe('vidbus CLI end to end', () => {
     assert.equal(await exit(demo), 0);
     assert.match(out, /nothing left behind/);
     assert.deepEqual(readdirSync('/dev/shm').filter((f) => f.startsWith('vidbus-')), before);
+  });
+});
+
+describe('vidbus fx end to end', () => {
+  const PERSON = fileURLToPath(new URL('../../../test/fixtures/downloaded/astronaut.png', import.meta.url));
+  it('blurs a stream for a reader, and stops cleanly', { skip: existsSync(PERSON) ? false : 'the person photo is missing (scripts/setup.sh fetches it)', timeout: 120000 }, async () => {
+    const input = uniqueName('cli-fx-in');
+    const output = uniqueName('cli-fx-out');
+    const producer = spawn(process.execPath, [fileURLToPath(new URL('../fixtures/picture-producer.js', import.meta.url)), input, PERSON, 'YUYV', '30'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => createInterface({ input: producer.stdout! }).once('line', () => resolve()));
+    const fx = start('fx', input, '--out', output, '--blur', '10', '--json');
+    try {
+      await until('the output stream', () => readdirSync('/dev/shm').includes(`vidbus-${output}`), 60000);
+      const receiver = start('receive', output, '-c', '10', '--json', '--every');
+      assert.equal(await exit(receiver), 0, receiver.err());
+      const summary = receiver.lines.find((l) => l.type === 'summary') as { received: number };
+      assert.equal(summary.received, 10);
+      await until('fx to report progress', () => fx.lines.some((l) => l.type === 'progress' && (l.processed as number) >= 10), 30000);
+    } finally {
+      fx.kill('SIGINT');
+      assert.equal(await exit(fx), 0, fx.err());
+      producer.kill('SIGTERM');
+      await exit(producer);
+    }
+    assert.ok(!readdirSync('/dev/shm').includes(`vidbus-${output}`), 'the output stream is removed');
+    assert.ok(!readdirSync('/dev/shm').includes(`vidbus-${input}`), 'the input stream is removed');
   });
 });

@@ -56,7 +56,7 @@ describe('the effect stage between bus streams', { skip }, () => {
       assert.ok(t.inference > 0 && t.total >= t.inference, JSON.stringify(t));
     } finally {
       await stage.close();
-      await producer.kill();
+      await producer.kill('SIGTERM'); // a clean exit removes its stream (kill -9 would leave it for a reader to reclaim)
     }
   });
 
