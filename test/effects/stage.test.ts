@@ -53,7 +53,7 @@ describe('the effect stage between bus streams', { skip }, () => {
       assert.ok(latencies[10]! < 500, `capture to composited p50 ${latencies[10]} ms`);
       assert.ok(stage.stats().processed >= 20);
       const t = stage.stats().timings;
-      assert.ok(t.inference > 0 && t.total >= t.inference, JSON.stringify(t));
+      assert.ok(t.inference > 0 && t.total > 0 && t.composite > 0, JSON.stringify(t));
     } finally {
       await stage.close();
       await producer.kill('SIGTERM'); // a clean exit removes its stream (kill -9 would leave it for a reader to reclaim)
