@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VB_MAX_ARGS 6
+#define VB_MAX_ARGS 12
 
 typedef struct {
     size_t count;

@@ -247,3 +247,131 @@ napi_value vb_fx_resize(napi_env env, napi_callback_info info)
     if (resize_bilinear(src, sw, sh, dst, dw, dh) != 0) return vb_throw_errno(env, "malloc", 12);
     return NULL;
 }
+
+/* ---- edge-following mask upsampling: a fast guided filter ---------------
+ * The model's mask is coarse (256x256) and its edges fall between the
+ * picture's. The guided filter (He, Sun and Tang) fits, in each small
+ * window, alpha ~ a * luma + b at the mask's resolution; a and b are then
+ * scaled up and applied to the full-resolution luma, so the mask's edges
+ * snap to the picture's. */
+
+/* Box mean of radius r over a w x h float plane, edges clamped; out may not alias in. */
+static void box_mean(const float *in, float *out, float *tmp, int w, int h, int r)
+{
+    const float n = (float)(2 * r + 1);
+    for (int y = 0; y < h; y++) {
+        const float *s = in + (size_t)y * w;
+        float *d = tmp + (size_t)y * w;
+        float sum = 0;
+        for (int i = -r; i <= r; i++) sum += s[i < 0 ? 0 : i >= w ? w - 1 : i];
+        for (int x = 0; x < w; x++) {
+            d[x] = sum / n;
+            int add = x + r + 1, sub = x - r;
+            sum += s[add >= w ? w - 1 : add] - s[sub < 0 ? 0 : sub];
+        }
+    }
+    for (int x = 0; x < w; x++) {
+        float sum = 0;
+        for (int i = -r; i <= r; i++) sum += tmp[(size_t)(i < 0 ? 0 : i >= h ? h - 1 : i) * w + x];
+        for (int y = 0; y < h; y++) {
+            out[(size_t)y * w + x] = sum / n;
+            int add = y + r + 1, sub = y - r;
+            sum += tmp[(size_t)(add >= h ? h - 1 : add) * w + x] - tmp[(size_t)(sub < 0 ? 0 : sub) * w + x];
+        }
+    }
+}
+
+static inline float luma01(const uint8_t *p) { return (0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2]) * (1.0f / 255.0f); }
+
+FX_CLONES static void guided_apply(const float *A, const float *B, int mw, int mh, const uint8_t *rgba, uint8_t *alpha, int w, int h, const columns *c, float *ra, float *rb,
+                                   float low, float high)
+{
+    const float span = high - low;
+    for (int y = 0; y < h; y++) {
+        float fy = ((float)y + 0.5f) * (float)mh / (float)h - 0.5f;
+        if (fy < 0) fy = 0;
+        int y0 = (int)fy;
+        int y1 = y0 + 1 < mh ? y0 + 1 : mh - 1;
+        float wy = fy - (float)y0;
+        for (int x = 0; x < mw; x++) {
+            ra[x] = A[(size_t)y0 * mw + x] + (A[(size_t)y1 * mw + x] - A[(size_t)y0 * mw + x]) * wy;
+            rb[x] = B[(size_t)y0 * mw + x] + (B[(size_t)y1 * mw + x] - B[(size_t)y0 * mw + x]) * wy;
+        }
+        const uint8_t *p = rgba + (size_t)y * w * 4;
+        uint8_t *d = alpha + (size_t)y * w;
+        for (int x = 0; x < w; x++) {
+            float wx = (float)c->wx[x] * (1.0f / 256.0f);
+            float a = ra[c->x0[x]] + (ra[c->x1[x]] - ra[c->x0[x]]) * wx;
+            float b = rb[c->x0[x]] + (rb[c->x1[x]] - rb[c->x0[x]]) * wx;
+            /* smoothstep between low and high: a crisp edge without a hard, aliased one */
+            float t = (a * luma01(p + (size_t)x * 4) + b - low) / span;
+            t = t < 0 ? 0 : t > 1 ? 1 : t;
+            d[x] = (uint8_t)(t * t * (3.0f - 2.0f * t) * 255.0f + 0.5f);
+        }
+    }
+}
+
+/* fxGuidedAlpha(mask: Float32Array, mw, mh, rgba: Uint8Array, w, h, alpha: Uint8Array, radius, eps, low, high) */
+napi_value vb_fx_guided_alpha(napi_env env, napi_callback_info info)
+{
+    vb_args a;
+    float *mask;
+    size_t mask_count, rgba_len, alpha_len;
+    uint8_t *rgba, *alpha;
+    int32_t mw, mh, w, h, r;
+    double eps, low, high;
+    if (vb_get_args(env, info, &a, 11) != 0 || floats_of(env, a.values[0], &mask, &mask_count) != 0 || vb_arg_int32(env, a.values[1], &mw) != 0 ||
+        vb_arg_int32(env, a.values[2], &mh) != 0 || vb_arg_bytes(env, a.values[3], &rgba, &rgba_len) != 0 || vb_arg_int32(env, a.values[4], &w) != 0 ||
+        vb_arg_int32(env, a.values[5], &h) != 0 || vb_arg_bytes(env, a.values[6], &alpha, &alpha_len) != 0 || vb_arg_int32(env, a.values[7], &r) != 0 ||
+        napi_get_value_double(env, a.values[8], &eps) != napi_ok || napi_get_value_double(env, a.values[9], &low) != napi_ok ||
+        napi_get_value_double(env, a.values[10], &high) != napi_ok)
+        return NULL;
+    if (!(low >= 0 && low < high && high <= 1)) return vb_throw_type(env, "need 0 <= low < high <= 1");
+    if (!size_ok(mw, mh) || !size_ok(w, h) || mask_count < (size_t)mw * mh || rgba_len < (size_t)w * h * 4 || alpha_len < (size_t)w * h || r < 1 || r > 64 || !(eps > 0)) {
+        return vb_throw_type(env, "guided filter buffers smaller than their sizes, or a bad radius or eps");
+    }
+    if (w < mw || h < mh) return vb_throw_type(env, "the picture must be at least as large as the mask");
+    const size_t n = (size_t)mw * mh;
+    float *buf = malloc(sizeof(float) * n * 9 + sizeof(float) * (size_t)mw * 2);
+    columns c;
+    if (!buf || columns_make(&c, mw, w) != 0) {
+        free(buf);
+        return vb_throw_errno(env, "malloc", 12);
+    }
+    float *I = buf, *II = I + n, *Ip = II + n, *mI = Ip + n, *mp = mI + n, *mII = mp + n, *mIp = mII + n, *tmp = mIp + n, *A = tmp + n;
+    float *B = II, *ra = A + n, *rb = ra + mw; /* B reuses II once it is consumed */
+    /* the guide at the mask's resolution: mean luma of the pixels each mask cell covers (box downscale) */
+    for (int y = 0; y < mh; y++) {
+        int ys = (int)((long long)y * h / mh), ye = (int)((long long)(y + 1) * h / mh);
+        for (int x = 0; x < mw; x++) {
+            int xs = (int)((long long)x * w / mw), xe = (int)((long long)(x + 1) * w / mw);
+            float sum = 0;
+            int cnt = 0;
+            for (int yy = ys; yy < ye; yy += 2)
+                for (int xx = xs; xx < xe; xx += 2, cnt++) sum += luma01(rgba + ((size_t)yy * w + xx) * 4);
+            I[(size_t)y * mw + x] = cnt ? sum / (float)cnt : 0;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        II[i] = I[i] * I[i];
+        Ip[i] = I[i] * mask[i];
+    }
+    box_mean(I, mI, tmp, mw, mh, r);
+    box_mean(mask, mp, tmp, mw, mh, r);
+    box_mean(II, mII, tmp, mw, mh, r);
+    box_mean(Ip, mIp, tmp, mw, mh, r);
+    for (size_t i = 0; i < n; i++) {
+        float var = mII[i] - mI[i] * mI[i];
+        float cov = mIp[i] - mI[i] * mp[i];
+        float ai = cov / (var + (float)eps);
+        Ip[i] = ai;                  /* a */
+        II[i] = mp[i] - ai * mI[i];  /* b */
+    }
+    box_mean(Ip, A, tmp, mw, mh, r);
+    box_mean(II, mI, tmp, mw, mh, r); /* mean b, into mI (free now) */
+    memcpy(B, mI, sizeof(float) * n);
+    guided_apply(A, B, mw, mh, rgba, alpha, w, h, &c, ra, rb, (float)low, (float)high);
+    free(c.x0);
+    free(buf);
+    return NULL;
+}

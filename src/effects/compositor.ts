@@ -2,12 +2,13 @@
  * Compositing a person over a new background from a segmentation mask:
  * the mask is smoothed over time (no flicker at the edges), given soft
  * edges (a smoothstep around the model's 50% line), scaled up to the
- * picture, and used to blend the picture over a blurred copy of itself, a
+ * picture so that its edges follow the picture's (a guided filter), and
+ * used to blend the picture over a blurred copy of itself, a
  * picture scaled to cover the frame, or a plain colour. The per-pixel work
  * runs in native code (native/effects.c).
  */
 import { VidbusError } from '../errors.js';
-import { blurRgba, compositeRgba, maskToAlpha, resizeRgba } from '../native/effects.js';
+import { blurRgba, compositeRgba, guidedAlpha, maskToAlpha, resizeRgba } from '../native/effects.js';
 import { frameLayout } from '../video/formats.js';
 import { stretchFrame } from '../video/convert.js';
 import type { RgbaImage } from '../video/png.js';
@@ -20,6 +21,8 @@ export interface CompositorOptions {
   /** mask values below this are background, above `high` person; soft in between (default 0.3 .. 0.7) */
   low?: number;
   high?: number;
+  /** how the mask is scaled up: 'guided' follows the picture's edges (default), 'bilinear' does not */
+  edges?: 'guided' | 'bilinear';
 }
 
 /** The part of `image` that covers a width x height frame (centre crop), scaled to it. */
@@ -46,6 +49,7 @@ export class Compositor {
   private readonly responsiveness: number;
   private readonly low: number;
   private readonly high: number;
+  private readonly edges: 'guided' | 'bilinear';
 
   constructor(
     readonly width: number,
@@ -56,6 +60,8 @@ export class Compositor {
     this.responsiveness = options.responsiveness ?? 0.6;
     this.low = options.low ?? 0.3;
     this.high = options.high ?? 0.7;
+    this.edges = options.edges ?? 'guided';
+    if (this.edges !== 'guided' && this.edges !== 'bilinear') throw new VidbusError('ERR_INVALID_OPTION', `Expected edges to be guided or bilinear but received ${String(this.edges)}`);
     if (!(this.responsiveness > 0 && this.responsiveness <= 1) || !(this.low >= 0 && this.low < this.high && this.high <= 1)) {
       throw new VidbusError('ERR_INVALID_OPTION', 'Expected 0 < responsiveness <= 1 and 0 <= low < high <= 1');
     }
@@ -75,16 +81,21 @@ export class Compositor {
     if (effect.kind === 'color') for (let i = 0; i < this.background.length; i += 4) this.background.set([effect.rgb[0], effect.rgb[1], effect.rgb[2], 255], i);
   }
 
-  /** Folds a new mask into the running one and shapes its edges; returns the mask to use. */
-  private shape(mask: Float32Array): Float32Array {
+  /** Folds a new mask into the running one (temporal smoothing); returns the running mask. */
+  private smooth(mask: Float32Array): Float32Array {
     const k = this.responsiveness;
     if (!this.smoothed || this.smoothed.length !== mask.length) this.smoothed = Float32Array.from(mask);
     else for (let i = 0; i < mask.length; i++) this.smoothed[i] = this.smoothed[i]! * (1 - k) + mask[i]! * k;
+    return this.smoothed;
+  }
+
+  /** A smoothstep from low to high: soft, but no halo of half-transparent background. */
+  private shape(mask: Float32Array): Float32Array {
     const out = new Float32Array(mask.length);
     const span = this.high - this.low;
     for (let i = 0; i < out.length; i++) {
-      const t = Math.min(1, Math.max(0, (this.smoothed[i]! - this.low) / span));
-      out[i] = t * t * (3 - 2 * t); // smoothstep: soft, but no halo of half-transparent background
+      const t = Math.min(1, Math.max(0, (mask[i]! - this.low) / span));
+      out[i] = t * t * (3 - 2 * t);
     }
     return out;
   }
@@ -94,8 +105,13 @@ export class Compositor {
    * (maskWidth x maskHeight, 1 = person) into `out` (tight RGBA).
    */
   apply(frame: Uint8Array, mask: Float32Array, maskWidth: number, maskHeight: number, out: Uint8Array): void {
-    const shaped = this.shape(mask);
-    maskToAlpha(shaped, maskWidth, maskHeight, this.alpha, this.width, this.height);
+    const smoothed = this.smooth(mask);
+    if (this.edges === 'guided' && this.width >= maskWidth && this.height >= maskHeight) {
+      // radius 4 cells, eps 1e-3: edges snap to luma steps of about 3% and more; shaped after filtering
+      guidedAlpha(smoothed, maskWidth, maskHeight, frame, this.width, this.height, this.alpha, 4, 1e-3, this.low, this.high);
+    } else {
+      maskToAlpha(this.shape(smoothed), maskWidth, maskHeight, this.alpha, this.width, this.height);
+    }
     if (!this.fixedBackground) this.blurBackground(frame, (this.effect as { radius: number }).radius);
     compositeRgba(frame, this.background, this.alpha, out, this.width, this.height);
   }

@@ -52,6 +52,7 @@ export interface Native {
   fxMaskToAlpha(mask: Float32Array, maskWidth: number, maskHeight: number, alpha: Uint8Array, width: number, height: number): void;
   fxBlur(src: Uint8Array, dst: Uint8Array, width: number, height: number, radius: number): void;
   fxComposite(fg: Uint8Array, bg: Uint8Array, alpha: Uint8Array, out: Uint8Array, width: number, height: number): void;
+  fxGuidedAlpha(mask: Float32Array, maskWidth: number, maskHeight: number, rgba: Uint8Array, width: number, height: number, alpha: Uint8Array, radius: number, eps: number, low: number, high: number): void;
   fxResize(src: Uint8Array, srcWidth: number, srcHeight: number, dst: Uint8Array, dstWidth: number, dstHeight: number): void;
   pixelsFit(src: Uint8Array, srcDesc: Int32Array, dst: Uint8Array, dstDesc: Int32Array, box: Int32Array): void;
   jpegCreate(encoder?: boolean): JpegHandle;
@@ -150,6 +151,7 @@ export const NATIVE_EXPORTS: readonly (keyof Native)[] = [
   'fxBlur',
   'fxComposite',
   'fxResize',
+  'fxGuidedAlpha',
   'jpegCreate',
   'jpegClose',
   'jpegHeader',

@@ -20,3 +20,13 @@ export function compositeRgba(fg: Uint8Array, bg: Uint8Array, alpha: Uint8Array,
 export function resizeRgba(src: Uint8Array, srcWidth: number, srcHeight: number, dst: Uint8Array, dstWidth: number, dstHeight: number): void {
   loadNative().fxResize(src, srcWidth, srcHeight, dst, dstWidth, dstHeight);
 }
+
+/**
+ * Scales a 0..1 mask up to an alpha plane whose edges follow the picture's
+ * (a fast guided filter on the picture's luma; `radius` in mask cells,
+ * `eps` the smoothing: smaller follows edges more closely), then shapes it
+ * with a smoothstep from `low` (background) to `high` (person).
+ */
+export function guidedAlpha(mask: Float32Array, maskWidth: number, maskHeight: number, rgba: Uint8Array, width: number, height: number, alpha: Uint8Array, radius: number, eps: number, low: number, high: number): void {
+  loadNative().fxGuidedAlpha(mask, maskWidth, maskHeight, rgba, width, height, alpha, radius, eps, low, high);
+}
