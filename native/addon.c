@@ -68,6 +68,7 @@ static napi_value module_init(napi_env env, napi_value exports)
         EXPORT("fxComposite", vb_fx_composite),
         EXPORT("fxResize", vb_fx_resize),
         EXPORT("fxGuidedAlpha", vb_fx_guided_alpha),
+        EXPORT("fxLevels", vb_fx_levels),
         EXPORT("jpegCreate", vb_jpeg_create),
         EXPORT("jpegClose", vb_jpeg_close),
         EXPORT("jpegHeader", vb_jpeg_header),

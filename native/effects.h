@@ -9,5 +9,6 @@ napi_value vb_fx_blur(napi_env env, napi_callback_info info);
 napi_value vb_fx_composite(napi_env env, napi_callback_info info);
 napi_value vb_fx_resize(napi_env env, napi_callback_info info);
 napi_value vb_fx_guided_alpha(napi_env env, napi_callback_info info);
+napi_value vb_fx_levels(napi_env env, napi_callback_info info);
 
 #endif

@@ -165,6 +165,8 @@ describe('vidbus fx arguments', () => {
       options: { input: 'cam0', output: 'fx', effect: { color: '#00ff00' }, format: 'YUYV', model: 'landscape' },
       json: false,
     });
+    assert.deepEqual(parseFxArgs(['cam0', '--out', 'fx', '--blur', '8', '--brightness', '10', '--contrast', '1.1']).options.effect, { blur: 8, brightness: 10, contrast: 1.1 });
+    assert.throws(() => parseFxArgs(['cam0', '--out', 'fx', '--blur', '8', '--contrast', 'high']), /must be a number/);
     assert.throws(() => parseFxArgs(['cam0', '--out', 'fx']), /exactly one/);
     assert.throws(() => parseFxArgs(['cam0', '--out', 'fx', '--blur', '3', '--background', 'a.png']), /exactly one/);
     assert.throws(() => parseFxArgs(['cam0', '--blur', '3']), /--out/);

@@ -15,6 +15,8 @@ export function parseFxArgs(argv: string[]): { options: EffectStageOptions; json
       blur: { type: 'string' },
       background: { type: 'string' },
       'background-color': { type: 'string' },
+      brightness: { type: 'string' },
+      contrast: { type: 'string' },
       format: { type: 'string' },
       model: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -33,6 +35,13 @@ export function parseFxArgs(argv: string[]): { options: EffectStageOptions; json
   if (v.blur !== undefined) options.effect.blur = parsePositive('blur', v.blur);
   if (v.background !== undefined) options.effect.background = v.background;
   if (v['background-color'] !== undefined) options.effect.color = v['background-color'];
+  const number = (name: string, text: string) => {
+    const n = Number(text);
+    if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number; received ${text}`);
+    return n;
+  };
+  if (v.brightness !== undefined) options.effect.brightness = number('brightness', v.brightness);
+  if (v.contrast !== undefined) options.effect.contrast = number('contrast', v.contrast);
   if (v.format !== undefined) options.format = v.format.toUpperCase() as RawFormat;
   if (v.model !== undefined) {
     if (v.model !== 'general' && v.model !== 'landscape') throw new UsageError(`--model must be general or landscape; received ${v.model}`);
@@ -45,7 +54,7 @@ export async function fx(argv: string[]): Promise<void> {
   const { options, json } = parseFxArgs(argv);
   const { createEffectStage } = await import('../effects/effect-stage.js');
   const stage = await createEffectStage(options);
-  process.stderr.write(`vidbus fx: "${options.input}" -> "${options.output}" (${Object.entries(options.effect).map(([k, v]) => `${k} ${v}`).join('')}); idle until something reads "${options.output}"\n`);
+  process.stderr.write(`vidbus fx: "${options.input}" -> "${options.output}" (${Object.entries(options.effect).map(([k, v]) => `${k} ${v}`).join(', ')}); idle until something reads "${options.output}"\n`);
   const tty = process.stderr.isTTY === true;
   let last = 0;
   const timer = setInterval(() => {

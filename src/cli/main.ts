@@ -59,7 +59,7 @@ vidbus receive <stream> [-o FILE] [-c COUNT] [-t SECONDS] [--every] [--stats-onl
   -o FILE  write frames as received (raw frames, or the encoded bitstream); implies --every
 vidbus record <stream> out.mp4 [--crf 23] [--preset veryfast]
 vidbus convert in.h264 out.mp4 [--fps 30]
-vidbus fx <input> --out <stream> (--blur 12 | --background photo.jpg | --background-color #00ff00) [--format F] [--model general|landscape] [--json]
+vidbus fx <input> --out <stream> (--blur 12 | --background photo.jpg | --background-color #00ff00) [--brightness -100..100] [--contrast 0.5..2] [--format F] [--model general|landscape] [--json]
 vidbus view <stream> [--port 0] [--host 127.0.0.1] [--fps 15] [--quality 75] [--width 1280]
 
 Examples:

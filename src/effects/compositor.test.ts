@@ -31,9 +31,21 @@ describe('Compositor', () => {
     assert.ok(at(bilinear, 256) > 60 && at(bilinear, 256) < 220 && at(bilinear, 264) > 40, `bilinear: ${at(bilinear, 256)} at x=256, ${at(bilinear, 264)} at x=264`);
   });
 
+  it('touches up the person only: brightness and contrast leave the new background alone', () => {
+    const img = scene();
+    const out = new Uint8Array(img.length);
+    new Compositor(512, 256, { kind: 'color', rgb: [0, 255, 0] }, { responsiveness: 1, brightness: 20, contrast: 1.2 }).apply(img, coarseMask(), 64, 32, out);
+    const px = (x: number) => [...out.subarray((128 * 512 + x) * 4, (128 * 512 + x) * 4 + 3)];
+    const curve = (v: number) => Math.min(255, Math.max(0, Math.round((v - 128) * 1.2 + 128 + 25.6)));
+    assert.deepEqual(px(100), [curve(200), curve(80), curve(60)]);
+    assert.deepEqual(px(400), [0, 255, 0]);
+    assert.deepEqual([...img.subarray((128 * 512 + 100) * 4, (128 * 512 + 100) * 4 + 3)], [200, 80, 60], "the caller's frame is untouched");
+  });
+
   it('refuses bad options', () => {
     assert.throws(() => new Compositor(64, 64, { kind: 'blur', radius: 0 }), { code: 'ERR_INVALID_OPTION' });
     assert.throws(() => new Compositor(64, 64, { kind: 'color', rgb: [0, 0, 0] }, { low: 0.8, high: 0.2 }), { code: 'ERR_INVALID_OPTION' });
     assert.throws(() => new Compositor(64, 64, { kind: 'color', rgb: [0, 0, 0] }, { edges: 'sharp' as 'guided' }), { code: 'ERR_INVALID_OPTION' });
+    assert.throws(() => new Compositor(64, 64, { kind: 'color', rgb: [0, 0, 0] }, { contrast: 3 }), { code: 'ERR_INVALID_OPTION' });
   });
 });

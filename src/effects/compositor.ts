@@ -8,7 +8,7 @@
  * runs in native code (native/effects.c).
  */
 import { VidbusError } from '../errors.js';
-import { blurRgba, compositeRgba, guidedAlpha, maskToAlpha, resizeRgba } from '../native/effects.js';
+import { blurRgba, compositeRgba, guidedAlpha, levelsRgba, maskToAlpha, resizeRgba } from '../native/effects.js';
 import { frameLayout } from '../video/formats.js';
 import { stretchFrame } from '../video/convert.js';
 import type { RgbaImage } from '../video/png.js';
@@ -23,6 +23,16 @@ export interface CompositorOptions {
   high?: number;
   /** how the mask is scaled up: 'guided' follows the picture's edges (default), 'bilinear' does not */
   edges?: 'guided' | 'bilinear';
+  /** touch-up of the person: brightness -100..100 (default 0), contrast 0.5..2 (default 1) */
+  brightness?: number;
+  contrast?: number;
+}
+
+/** The brightness/contrast curve: contrast around mid-grey, then an offset. */
+export function touchUpCurve(brightness: number, contrast: number): Uint8Array {
+  const lut = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) lut[v] = Math.min(255, Math.max(0, Math.round((v - 128) * contrast + 128 + brightness * 1.28)));
+  return lut;
 }
 
 /** The part of `image` that covers a width x height frame (centre crop), scaled to it. */
@@ -50,6 +60,9 @@ export class Compositor {
   private readonly low: number;
   private readonly high: number;
   private readonly edges: 'guided' | 'bilinear';
+  /** the touch-up curve, or undefined for none; applied to a copy, never to the caller's frame */
+  private readonly curve: Uint8Array | undefined;
+  private readonly touched: Uint8Array | undefined;
 
   constructor(
     readonly width: number,
@@ -62,6 +75,15 @@ export class Compositor {
     this.high = options.high ?? 0.7;
     this.edges = options.edges ?? 'guided';
     if (this.edges !== 'guided' && this.edges !== 'bilinear') throw new VidbusError('ERR_INVALID_OPTION', `Expected edges to be guided or bilinear but received ${String(this.edges)}`);
+    const brightness = options.brightness ?? 0;
+    const contrast = options.contrast ?? 1;
+    if (!(brightness >= -100 && brightness <= 100) || !(contrast >= 0.5 && contrast <= 2)) {
+      throw new VidbusError('ERR_INVALID_OPTION', `Expected brightness from -100 to 100 and contrast from 0.5 to 2; received ${brightness} and ${contrast}`);
+    }
+    if (brightness !== 0 || contrast !== 1) {
+      this.curve = touchUpCurve(brightness, contrast);
+      this.touched = new Uint8Array(width * height * 4);
+    }
     if (!(this.responsiveness > 0 && this.responsiveness <= 1) || !(this.low >= 0 && this.low < this.high && this.high <= 1)) {
       throw new VidbusError('ERR_INVALID_OPTION', 'Expected 0 < responsiveness <= 1 and 0 <= low < high <= 1');
     }
@@ -113,7 +135,13 @@ export class Compositor {
       maskToAlpha(this.shape(smoothed), maskWidth, maskHeight, this.alpha, this.width, this.height);
     }
     if (!this.fixedBackground) this.blurBackground(frame, (this.effect as { radius: number }).radius);
-    compositeRgba(frame, this.background, this.alpha, out, this.width, this.height);
+    let person = frame;
+    if (this.curve && this.touched) {
+      this.touched.set(frame.subarray(0, this.touched.length));
+      levelsRgba(this.touched, this.width * this.height, this.curve);
+      person = this.touched;
+    }
+    compositeRgba(person, this.background, this.alpha, out, this.width, this.height);
   }
 
   private blurBackground(frame: Uint8Array, radius: number): void {

@@ -35,6 +35,9 @@ export interface EffectSpec {
   background?: string;
   /** a colour that replaces the background: '#rrggbb' */
   color?: string;
+  /** touch-up of the person: brightness -100..100, contrast 0.5..2 */
+  brightness?: number;
+  contrast?: number;
 }
 
 export interface EffectStageOptions {
@@ -148,7 +151,8 @@ export class EffectStage implements AsyncDisposable {
     this.producer = await createProducer(this.options.output, { width: w, height: h, format, fps });
     const layout = frameLayout('RGBA', width, height);
     this.rgba = { layout, data: new Uint8Array(layout.frameBytes), out: new Uint8Array(layout.frameBytes) };
-    this.compositor = new Compositor(width, height, this.effect);
+    const { brightness, contrast } = this.options.effect;
+    this.compositor = new Compositor(width, height, this.effect, { ...(brightness !== undefined ? { brightness } : {}), ...(contrast !== undefined ? { contrast } : {}) });
   }
 
   get output(): string {

@@ -53,6 +53,7 @@ export interface Native {
   fxBlur(src: Uint8Array, dst: Uint8Array, width: number, height: number, radius: number): void;
   fxComposite(fg: Uint8Array, bg: Uint8Array, alpha: Uint8Array, out: Uint8Array, width: number, height: number): void;
   fxGuidedAlpha(mask: Float32Array, maskWidth: number, maskHeight: number, rgba: Uint8Array, width: number, height: number, alpha: Uint8Array, radius: number, eps: number, low: number, high: number): void;
+  fxLevels(rgba: Uint8Array, pixels: number, lut: Uint8Array): void;
   fxResize(src: Uint8Array, srcWidth: number, srcHeight: number, dst: Uint8Array, dstWidth: number, dstHeight: number): void;
   pixelsFit(src: Uint8Array, srcDesc: Int32Array, dst: Uint8Array, dstDesc: Int32Array, box: Int32Array): void;
   jpegCreate(encoder?: boolean): JpegHandle;
@@ -152,6 +153,7 @@ export const NATIVE_EXPORTS: readonly (keyof Native)[] = [
   'fxComposite',
   'fxResize',
   'fxGuidedAlpha',
+  'fxLevels',
   'jpegCreate',
   'jpegClose',
   'jpegHeader',

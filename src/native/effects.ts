@@ -30,3 +30,8 @@ export function resizeRgba(src: Uint8Array, srcWidth: number, srcHeight: number,
 export function guidedAlpha(mask: Float32Array, maskWidth: number, maskHeight: number, rgba: Uint8Array, width: number, height: number, alpha: Uint8Array, radius: number, eps: number, low: number, high: number): void {
   loadNative().fxGuidedAlpha(mask, maskWidth, maskHeight, rgba, width, height, alpha, radius, eps, low, high);
 }
+
+/** Maps R, G and B of `pixels` RGBA pixels through a 256-entry curve. */
+export function levelsRgba(rgba: Uint8Array, pixels: number, lut: Uint8Array): void {
+  loadNative().fxLevels(rgba, pixels, lut);
+}
