@@ -311,6 +311,45 @@ static int direct_yuv_to_yuv(const vb_image *s, const vb_image *d)
     return 0;
 }
 
+/* ---- same size, YUV to packed RGB: a row at a time, chroma shared by pairs */
+
+static inline void yuv_row_to_rgb_fixed(const uint8_t *restrict Y, const uint8_t *restrict U, const uint8_t *restrict V, uint8_t *restrict d, int w, int ro, int go, int bo, int bpp)
+{
+    for (int x = 0; x < w; x++) {
+        int y = 298 * (Y[x] - 16), cb = U[x >> 1] - 128, cr = V[x >> 1] - 128;
+        d[x * bpp + ro] = clamp255((y + 409 * cr + 128) >> 8);
+        d[x * bpp + go] = clamp255((y - 100 * cb - 208 * cr + 128) >> 8);
+        d[x * bpp + bo] = clamp255((y + 516 * cb + 128) >> 8);
+        if (bpp == 4) d[x * 4 + 3] = 255;
+    }
+}
+
+VB_CLONES static void yuv_row_to_rgb(const uint8_t *Y, const uint8_t *U, const uint8_t *V, uint8_t *d, int w, bool bgr, int bpp)
+{
+    int k = (bgr ? 1 : 0) | (bpp == 4 ? 2 : 0);
+    switch (k) {
+    case 0: yuv_row_to_rgb_fixed(Y, U, V, d, w, 0, 1, 2, 3); break;
+    case 1: yuv_row_to_rgb_fixed(Y, U, V, d, w, 2, 1, 0, 3); break;
+    case 2: yuv_row_to_rgb_fixed(Y, U, V, d, w, 0, 1, 2, 4); break;
+    default: yuv_row_to_rgb_fixed(Y, U, V, d, w, 2, 1, 0, 4); break;
+    }
+}
+
+static int direct_yuv_to_rgb(const vb_image *s, const vb_image *d)
+{
+    uint8_t *scratch = malloc((size_t)s->width * 5);
+    if (!scratch) return -1;
+    bool bgr = d->format == VB_BGRA || d->format == VB_BGR24;
+    int bpp = d->format == VB_RGBA || d->format == VB_BGRA ? 4 : 3;
+    for (int y = 0; y < d->height; y++) {
+        /* 4:2:0 sources: row y reads chroma row y/2; the pair helper is given one row */
+        yuv_pair r = read_yuv_rows(s, y, false, scratch);
+        yuv_row_to_rgb(r.y[0], r.u[0], r.v[0], row_at(d, 0, y), d->width, bgr, bpp);
+    }
+    free(scratch);
+    return 0;
+}
+
 static void copy_planes(const vb_image *s, const vb_image *d)
 {
     for (int i = 0; i < vb_pixel_planes(s->format); i++) {
@@ -717,6 +756,7 @@ int vb_pixels_fit(const vb_image *src, const vb_image *dst, vb_box box)
         }
         if (yuv_box_ok(dst, box)) return scaled_rgb_to_yuv(src, dst, box);
     }
+    if (whole && is_yuv_target(src->format) && is_rgb(dst->format)) return direct_yuv_to_rgb(src, dst);
     if (is_yuv_target(src->format) && is_yuv_target(dst->format)) {
         if (whole) return direct_yuv_to_yuv(src, dst);
         if (yuv_box_ok(dst, box)) return scaled_yuv_to_yuv(src, dst, box);

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { canConvert, convertFrame, rgbToYuv } from './convert.js';
+import { canConvert, convertFrame, rgbToYuv, yuvToRgb } from './convert.js';
 import { frameLayout, type PixelFormat } from './formats.js';
 
 function solid(format: PixelFormat, w: number, h: number, [r, g, b]: number[], strideAlign = 1) {
@@ -95,6 +95,31 @@ describe('convertFrame', () => {
     const native = frameLayout('RGBA', 64, 64);
     const lying = { ...native, planes: [{ ...native.planes[0]!, stride: 1 << 20 }] };
     assert.throws(() => convertFrame(new Uint8Array(native.frameBytes), lying, new Uint8Array(64 * 64 * 2), frameLayout('YUYV', 64, 64)), { code: 'ERR_NATIVE_ARGUMENT' });
+  });
+
+  it('turns YUV into RGB exactly as yuvToRgb says, for every YUV layout', () => {
+    let seed = 3;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 255;
+    for (const format of ['NV12', 'I420', 'YUYV', 'UYVY'] as const) {
+      const from = frameLayout(format, 8, 4, { strideAlign: 16 });
+      const src = Uint8Array.from({ length: from.frameBytes }, rand);
+      const out = new Uint8Array(8 * 4 * 4);
+      convertFrame(src, from, out, frameLayout('RGBA', 8, 4));
+      for (let y = 0; y < 4; y++) {
+        for (let x = 0; x < 8; x++) {
+          const p = from.planes;
+          let yv: number, u: number, v: number;
+          if (format === 'NV12') [yv, u, v] = [src[p[0]!.offset + y * p[0]!.stride + x]!, src[p[1]!.offset + (y >> 1) * p[1]!.stride + (x & ~1)]!, src[p[1]!.offset + (y >> 1) * p[1]!.stride + (x & ~1) + 1]!];
+          else if (format === 'I420') [yv, u, v] = [src[p[0]!.offset + y * p[0]!.stride + x]!, src[p[1]!.offset + (y >> 1) * p[1]!.stride + (x >> 1)]!, src[p[2]!.offset + (y >> 1) * p[2]!.stride + (x >> 1)]!];
+          else {
+            const o = y * p[0]!.stride + (x >> 1) * 4;
+            const [yo, uo, vo] = format === 'YUYV' ? [0, 1, 3] : [1, 0, 2];
+            [yv, u, v] = [src[o + yo + (x & 1) * 2]!, src[o + uo]!, src[o + vo]!];
+          }
+          assert.deepEqual([...out.subarray((y * 8 + x) * 4, (y * 8 + x) * 4 + 4)], [...yuvToRgb(yv, u, v), 255], `${format} (${x},${y})`);
+        }
+      }
+    }
   });
 
   it('refuses what it cannot do', () => {
