@@ -103,6 +103,18 @@ describe('effects on a photograph of a person', { skip }, () => {
     assert.ok(Math.abs(detail(out, photo.width, FACE) - detail(photo.data, photo.width, FACE)) < 0.1 * detail(photo.data, photo.width, FACE), 'her face keeps its detail');
   });
 
+  it('the landscape model (144x256) finds her too', async () => {
+    const landscape = await Segmenter.create({ model: 'landscape' });
+    try {
+      assert.deepEqual([landscape.inputWidth, landscape.inputHeight], [256, 144]);
+      const m = await landscape.segment(photo.data, frameLayout('RGBA', photo.width, photo.height));
+      const at = (x: number, y: number) => m[Math.floor((y / photo.height) * 144) * 256 + Math.floor((x / photo.width) * 256)]!;
+      assert.ok(at(225, 120) > 0.9 && at(335, 50) < 0.1, `face ${at(225, 120)}, wall ${at(335, 50)}`);
+    } finally {
+      await landscape.close();
+    }
+  });
+
   it('smooths masks over time: a one-frame glitch moves the edge only part of the way', () => {
     const c = new Compositor(photo.width, photo.height, { kind: 'color', rgb: [0, 0, 0] }, { responsiveness: 0.5 });
     const out = new Uint8Array(photo.data.length);
