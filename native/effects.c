@@ -107,20 +107,26 @@ napi_value vb_fx_mask_to_alpha(napi_env env, napi_callback_info info)
     return NULL;
 }
 
-/* One horizontal box-blur pass over RGBA rows of `w` pixels: running sums. */
+/* One horizontal box-blur pass over RGBA rows of `w` pixels: running sums,
+ * all four channels at once, and a multiply by 1/n instead of a division. */
 static void blur_rows(const uint8_t *src, uint8_t *dst, int w, int h, int r)
 {
     const int n = 2 * r + 1;
+    const uint32_t inv = (uint32_t)((1u << 24) / (uint32_t)n); /* sum < 2^16 for n <= 257 */
     for (int y = 0; y < h; y++) {
         const uint8_t *s = src + (size_t)y * w * 4;
         uint8_t *d = dst + (size_t)y * w * 4;
-        for (int c = 0; c < 4; c++) {
-            int sum = 0;
-            for (int i = -r; i <= r; i++) sum += s[(i < 0 ? 0 : i >= w ? w - 1 : i) * 4 + c];
-            for (int x = 0; x < w; x++) {
-                d[x * 4 + c] = (uint8_t)((sum + n / 2) / n);
-                int add = x + r + 1, sub = x - r;
-                sum += s[(add >= w ? w - 1 : add) * 4 + c] - s[(sub < 0 ? 0 : sub) * 4 + c];
+        uint32_t sum[4] = {0, 0, 0, 0};
+        for (int i = -r; i <= r; i++) {
+            const uint8_t *p = s + (i < 0 ? 0 : i >= w ? w - 1 : i) * 4;
+            for (int c = 0; c < 4; c++) sum[c] += p[c];
+        }
+        for (int x = 0; x < w; x++) {
+            int add = x + r + 1, sub = x - r;
+            const uint8_t *pa = s + (add >= w ? w - 1 : add) * 4, *ps = s + (sub < 0 ? 0 : sub) * 4;
+            for (int c = 0; c < 4; c++) {
+                d[x * 4 + c] = (uint8_t)((sum[c] * inv + (1u << 23)) >> 24);
+                sum[c] += (uint32_t)pa[c] - (uint32_t)ps[c];
             }
         }
     }
