@@ -289,28 +289,35 @@ static void box_mean(const float *in, float *out, float *tmp, int w, int h, int 
 
 static inline float luma01(const uint8_t *p) { return (0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2]) * (1.0f / 255.0f); }
 
-FX_CLONES static void guided_apply(const float *A, const float *B, int mw, int mh, const uint8_t *rgba, uint8_t *alpha, int w, int h, const columns *c, float *ra, float *rb,
-                                   float low, float high)
+/* Scales the mh rows of A up to full width once (the gathers), so each
+ * output row is then a plain vertical blend of two of them. */
+FX_CLONES static void widen_rows(const float *A, int mw, int mh, float *out, int w, const columns *c)
 {
-    const float span = high - low;
+    for (int y = 0; y < mh; y++) {
+        const float *r = A + (size_t)y * mw;
+        float *o = out + (size_t)y * w;
+        for (int x = 0; x < w; x++) o[x] = r[c->x0[x]] + (r[c->x1[x]] - r[c->x0[x]]) * ((float)c->wx[x] * (1.0f / 256.0f));
+    }
+}
+
+FX_CLONES static void guided_apply(const float *Aw, const float *Bw, int mh, const uint8_t *rgba, uint8_t *alpha, int w, int h, float low, float high)
+{
+    const float inv_span = 1.0f / (high - low);
     for (int y = 0; y < h; y++) {
         float fy = ((float)y + 0.5f) * (float)mh / (float)h - 0.5f;
         if (fy < 0) fy = 0;
         int y0 = (int)fy;
         int y1 = y0 + 1 < mh ? y0 + 1 : mh - 1;
         float wy = fy - (float)y0;
-        for (int x = 0; x < mw; x++) {
-            ra[x] = A[(size_t)y0 * mw + x] + (A[(size_t)y1 * mw + x] - A[(size_t)y0 * mw + x]) * wy;
-            rb[x] = B[(size_t)y0 * mw + x] + (B[(size_t)y1 * mw + x] - B[(size_t)y0 * mw + x]) * wy;
-        }
+        const float *a0 = Aw + (size_t)y0 * w, *a1 = Aw + (size_t)y1 * w, *b0 = Bw + (size_t)y0 * w, *b1 = Bw + (size_t)y1 * w;
         const uint8_t *p = rgba + (size_t)y * w * 4;
         uint8_t *d = alpha + (size_t)y * w;
         for (int x = 0; x < w; x++) {
-            float wx = (float)c->wx[x] * (1.0f / 256.0f);
-            float a = ra[c->x0[x]] + (ra[c->x1[x]] - ra[c->x0[x]]) * wx;
-            float b = rb[c->x0[x]] + (rb[c->x1[x]] - rb[c->x0[x]]) * wx;
+            float a = a0[x] + (a1[x] - a0[x]) * wy;
+            float b = b0[x] + (b1[x] - b0[x]) * wy;
+            float luma = (0.299f * p[x * 4] + 0.587f * p[x * 4 + 1] + 0.114f * p[x * 4 + 2]) * (1.0f / 255.0f);
             /* smoothstep between low and high: a crisp edge without a hard, aliased one */
-            float t = (a * luma01(p + (size_t)x * 4) + b - low) / span;
+            float t = (a * luma + b - low) * inv_span;
             t = t < 0 ? 0 : t > 1 ? 1 : t;
             d[x] = (uint8_t)(t * t * (3.0f - 2.0f * t) * 255.0f + 0.5f);
         }
@@ -338,14 +345,14 @@ napi_value vb_fx_guided_alpha(napi_env env, napi_callback_info info)
     }
     if (w < mw || h < mh) return vb_throw_type(env, "the picture must be at least as large as the mask");
     const size_t n = (size_t)mw * mh;
-    float *buf = malloc(sizeof(float) * n * 9 + sizeof(float) * (size_t)mw * 2);
+    float *buf = malloc(sizeof(float) * n * 9 + sizeof(float) * (size_t)mh * w * 2);
     columns c;
     if (!buf || columns_make(&c, mw, w) != 0) {
         free(buf);
         return vb_throw_errno(env, "malloc", 12);
     }
     float *I = buf, *II = I + n, *Ip = II + n, *mI = Ip + n, *mp = mI + n, *mII = mp + n, *mIp = mII + n, *tmp = mIp + n, *A = tmp + n;
-    float *B = II, *ra = A + n, *rb = ra + mw; /* B reuses II once it is consumed */
+    float *B = II, *Aw = A + n, *Bw = Aw + (size_t)mh * w; /* B reuses II once it is consumed */
     /* the guide at the mask's resolution: mean luma of the pixels each mask cell covers (box downscale) */
     for (int y = 0; y < mh; y++) {
         int ys = (int)((long long)y * h / mh), ye = (int)((long long)(y + 1) * h / mh);
@@ -376,7 +383,9 @@ napi_value vb_fx_guided_alpha(napi_env env, napi_callback_info info)
     box_mean(Ip, A, tmp, mw, mh, r);
     box_mean(II, mI, tmp, mw, mh, r); /* mean b, into mI (free now) */
     memcpy(B, mI, sizeof(float) * n);
-    guided_apply(A, B, mw, mh, rgba, alpha, w, h, &c, ra, rb, (float)low, (float)high);
+    widen_rows(A, mw, mh, Aw, w, &c);
+    widen_rows(B, mw, mh, Bw, w, &c);
+    guided_apply(Aw, Bw, mh, rgba, alpha, w, h, (float)low, (float)high);
     free(c.x0);
     free(buf);
     return NULL;
