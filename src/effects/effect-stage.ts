@@ -51,6 +51,8 @@ export interface EffectStageOptions {
 }
 
 const OPTIONS = ['input', 'output', 'effect', 'format', 'model'] as const;
+/** Counting the output's readers sweeps the consumer table (a lock query per record): not on every frame. */
+const READERS_CHECK_MS = 250;
 
 /**
  * Where the time of one frame goes, in ms (averages over the last second of
@@ -101,6 +103,8 @@ export class EffectStage implements AsyncDisposable {
   private windowStart = Date.now();
   private windowFrames = 0;
   private readonly loop: Promise<void>;
+  /** whether anyone reads the output, re-checked at most every READERS_CHECK_MS */
+  private readers = { count: 0, checkedMs: -Infinity };
 
   private constructor(
     private readonly options: EffectStageOptions,
@@ -162,7 +166,7 @@ export class EffectStage implements AsyncDisposable {
   private async run(): Promise<void> {
     while (!this.closed) {
       // Idle while nobody reads the output: take no frames, run no model.
-      if ((this.producer?.stats().consumers ?? 0) === 0) {
+      if (this.readerCount() === 0) {
         this.idle = true;
         await sleep(100);
         continue;
@@ -187,6 +191,12 @@ export class EffectStage implements AsyncDisposable {
         frame.release();
       }
     }
+  }
+
+  private readerCount(): number {
+    const now = Date.now();
+    if (now - this.readers.checkedMs >= READERS_CHECK_MS) this.readers = { count: this.producer?.stats().consumers ?? 0, checkedMs: now };
+    return this.readers.count;
   }
 
   private async process(frame: Frame): Promise<void> {
