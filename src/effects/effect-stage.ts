@@ -134,7 +134,9 @@ export class EffectStage implements AsyncDisposable {
     }
     const stage = new EffectStage(options, effect, consumer, segmenter);
     try {
-      await stage.ensureOutput(consumer.stream!.layout);
+      const input = consumer.stream;
+      if (!input) throw new VidbusError('ERR_STREAM_NOT_FOUND', `Stream "${options.input}" went away while the effect started; start its producer again.`);
+      await stage.ensureOutput(input.layout);
     } catch (e) {
       await stage.close();
       throw e;
