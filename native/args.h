@@ -66,6 +66,19 @@ static inline int vb_arg_bytes(napi_env env, napi_value v, uint8_t **data, size_
     return 0;
 }
 
+/* A Float32Array's elements. */
+static inline int vb_arg_floats(napi_env env, napi_value v, float **data, size_t *count)
+{
+    napi_typedarray_type type;
+    void *ptr = NULL;
+    if (napi_get_typedarray_info(env, v, &type, count, &ptr, NULL, NULL) != napi_ok || type != napi_float32_array) {
+        napi_throw_type_error(env, "ERR_NATIVE_ARGUMENT", "expected a Float32Array");
+        return -1;
+    }
+    *data = ptr;
+    return 0;
+}
+
 /* Copies an Int32Array of exactly `count` elements into `out`. */
 static inline int vb_arg_ints(napi_env env, napi_value v, size_t count, int32_t *out)
 {

@@ -12,27 +12,8 @@
 
 #include "args.h"
 #include "errors.h"
+#include "vectorize.h"
 
-#if defined(__x86_64__) && defined(__has_attribute)
-#if __has_attribute(target_clones)
-#define FX_CLONES __attribute__((target_clones("avx2", "default")))
-#endif
-#endif
-#ifndef FX_CLONES
-#define FX_CLONES
-#endif
-
-static int floats_of(napi_env env, napi_value v, float **data, size_t *count)
-{
-    napi_typedarray_type type;
-    void *ptr = NULL;
-    if (napi_get_typedarray_info(env, v, &type, count, &ptr, NULL, NULL) != napi_ok || type != napi_float32_array) {
-        napi_throw_type_error(env, "ERR_NATIVE_ARGUMENT", "expected a Float32Array");
-        return -1;
-    }
-    *data = ptr;
-    return 0;
-}
 
 static bool size_ok(int32_t w, int32_t h) { return w > 0 && h > 0 && w <= 16384 && h <= 16384; }
 
@@ -60,7 +41,7 @@ static int columns_make(columns *c, int sw, int dw)
 }
 
 /* fxMaskToAlpha(mask: Float32Array, mw, mh, alpha: Uint8Array, w, h) */
-FX_CLONES static void mask_rows(const float *m, int mw, int mh, uint8_t *a, int w, int h, const columns *c)
+VB_CLONES static void mask_rows(const float *m, int mw, int mh, uint8_t *a, int w, int h, const columns *c)
 {
     float *row = malloc(sizeof(float) * (size_t)mw);
     if (!row) return;
@@ -98,7 +79,7 @@ napi_value vb_fx_mask_to_alpha(napi_env env, napi_callback_info info)
     size_t mask_count, alpha_len;
     uint8_t *alpha;
     int32_t mw, mh, w, h;
-    if (vb_get_args(env, info, &a, 6) != 0 || floats_of(env, a.values[0], &mask, &mask_count) != 0 || vb_arg_int32(env, a.values[1], &mw) != 0 ||
+    if (vb_get_args(env, info, &a, 6) != 0 || vb_arg_floats(env, a.values[0], &mask, &mask_count) != 0 || vb_arg_int32(env, a.values[1], &mw) != 0 ||
         vb_arg_int32(env, a.values[2], &mh) != 0 || vb_arg_bytes(env, a.values[3], &alpha, &alpha_len) != 0 || vb_arg_int32(env, a.values[4], &w) != 0 ||
         vb_arg_int32(env, a.values[5], &h) != 0)
         return NULL;
@@ -133,7 +114,7 @@ static void blur_rows(const uint8_t *src, uint8_t *dst, int w, int h, int r)
 }
 
 /* Transposes an RGBA picture (w x h -> h x w), so vertical passes reuse blur_rows. */
-FX_CLONES static void transpose(const uint32_t *src, uint32_t *dst, int w, int h)
+VB_CLONES static void transpose(const uint32_t *src, uint32_t *dst, int w, int h)
 {
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) dst[(size_t)x * h + y] = src[(size_t)y * w + x];
@@ -176,7 +157,7 @@ napi_value vb_fx_blur(napi_env env, napi_callback_info info)
     return NULL;
 }
 
-FX_CLONES static void blend(const uint8_t *fg, const uint8_t *bg, const uint8_t *alpha, uint8_t *out, size_t pixels)
+VB_CLONES static void blend(const uint8_t *fg, const uint8_t *bg, const uint8_t *alpha, uint8_t *out, size_t pixels)
 {
     for (size_t i = 0; i < pixels; i++) {
         int a = alpha[i], b = 255 - a;
@@ -205,7 +186,7 @@ napi_value vb_fx_composite(napi_env env, napi_callback_info info)
 /* fxResize(src, sw, sh, dst, dw, dh): tight RGBA, bilinear. A blur is made at
  * a fraction of the size and scaled back up with this, which is much
  * cheaper than blurring at full size and looks the same. */
-FX_CLONES static void resize_rows(const uint8_t *src, int sw, int sh, uint8_t *dst, int dw, int dh, const columns *c, uint16_t *row)
+VB_CLONES static void resize_rows(const uint8_t *src, int sw, int sh, uint8_t *dst, int dw, int dh, const columns *c, uint16_t *row)
 {
     for (int y = 0; y < dh; y++) {
         float fy = ((float)y + 0.5f) * (float)sh / (float)dh - 0.5f;
@@ -291,7 +272,7 @@ static inline float luma01(const uint8_t *p) { return (0.299f * p[0] + 0.587f * 
 
 /* Scales the mh rows of A up to full width once (the gathers), so each
  * output row is then a plain vertical blend of two of them. */
-FX_CLONES static void widen_rows(const float *A, int mw, int mh, float *out, int w, const columns *c)
+VB_CLONES static void widen_rows(const float *A, int mw, int mh, float *out, int w, const columns *c)
 {
     for (int y = 0; y < mh; y++) {
         const float *r = A + (size_t)y * mw;
@@ -300,7 +281,7 @@ FX_CLONES static void widen_rows(const float *A, int mw, int mh, float *out, int
     }
 }
 
-FX_CLONES static void guided_apply(const float *Aw, const float *Bw, int mh, const uint8_t *rgba, uint8_t *alpha, int w, int h, float low, float high)
+VB_CLONES static void guided_apply(const float *Aw, const float *Bw, int mh, const uint8_t *rgba, uint8_t *alpha, int w, int h, float low, float high)
 {
     const float inv_span = 1.0f / (high - low);
     for (int y = 0; y < h; y++) {
@@ -333,7 +314,7 @@ napi_value vb_fx_guided_alpha(napi_env env, napi_callback_info info)
     uint8_t *rgba, *alpha;
     int32_t mw, mh, w, h, r;
     double eps, low, high;
-    if (vb_get_args(env, info, &a, 11) != 0 || floats_of(env, a.values[0], &mask, &mask_count) != 0 || vb_arg_int32(env, a.values[1], &mw) != 0 ||
+    if (vb_get_args(env, info, &a, 11) != 0 || vb_arg_floats(env, a.values[0], &mask, &mask_count) != 0 || vb_arg_int32(env, a.values[1], &mw) != 0 ||
         vb_arg_int32(env, a.values[2], &mh) != 0 || vb_arg_bytes(env, a.values[3], &rgba, &rgba_len) != 0 || vb_arg_int32(env, a.values[4], &w) != 0 ||
         vb_arg_int32(env, a.values[5], &h) != 0 || vb_arg_bytes(env, a.values[6], &alpha, &alpha_len) != 0 || vb_arg_int32(env, a.values[7], &r) != 0 ||
         napi_get_value_double(env, a.values[8], &eps) != napi_ok || napi_get_value_double(env, a.values[9], &low) != napi_ok ||
@@ -393,7 +374,7 @@ napi_value vb_fx_guided_alpha(napi_env env, napi_callback_info info)
 
 /* fxLevels(rgba: Uint8Array, pixels, lut: Uint8Array(256)): applies a
  * brightness/contrast curve (computed in TypeScript) to R, G and B. */
-FX_CLONES static void levels(uint8_t *p, size_t pixels, const uint8_t *lut)
+VB_CLONES static void levels(uint8_t *p, size_t pixels, const uint8_t *lut)
 {
     for (size_t i = 0; i < pixels; i++) {
         p[i * 4] = lut[p[i * 4]];

@@ -11,14 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__has_attribute)
-#if __has_attribute(target_clones)
-#define VB_CLONES __attribute__((target_clones("avx2", "default")))
-#endif
-#endif
-#ifndef VB_CLONES
-#define VB_CLONES
-#endif
+#include "vectorize.h"
 
 #define VB_MAX_SIDE 16384
 
@@ -74,6 +67,16 @@ static inline uint8_t *row_at(const vb_image *img, int plane, int row)
 
 static bool is_rgb(int f) { return f == VB_RGBA || f == VB_BGRA || f == VB_RGB24 || f == VB_BGR24; }
 static bool is_yuv_target(int f) { return f == VB_YUYV || f == VB_UYVY || f == VB_NV12 || f == VB_I420; }
+static bool is_bgr(int f) { return f == VB_BGRA || f == VB_BGR24; }
+static int rgb_bpp(int f) { return f == VB_RGBA || f == VB_BGRA ? 4 : 3; }
+
+static void rgb_offsets(int format, int *ro, int *go, int *bo, int *bpp)
+{
+    *ro = is_bgr(format) ? 2 : 0;
+    *go = 1;
+    *bo = 2 - *ro;
+    *bpp = rgb_bpp(format);
+}
 
 /* Where luma and chroma of column x of a 4:2:2 row live. */
 static inline void packed_422_offsets(int format, int *yo, int *uo, int *vo)
@@ -158,8 +161,6 @@ VB_CLONES static void rgb_rows_to_420(const uint8_t *s0, const uint8_t *s1, uint
     }
 }
 
-static bool is_bgr(int f) { return f == VB_BGRA || f == VB_BGR24; }
-static int rgb_bpp(int f) { return f == VB_RGBA || f == VB_BGRA ? 4 : 3; }
 
 /* Converts `rows` rows of packed RGB, handed out by `row_of`, into a YUV
  * target: the same-size path reads the source's rows, the scaling path
@@ -536,13 +537,7 @@ typedef struct {
     uint8_t *rgba;      /* RGBA row, 4 x dst width */
 } canon_row;
 
-static void rgb_offsets(int format, int *ro, int *go, int *bo, int *bpp)
-{
-    *ro = format == VB_BGRA || format == VB_BGR24 ? 2 : 0;
-    *go = 1;
-    *bo = 2 - *ro;
-    *bpp = format == VB_RGBA || format == VB_BGRA ? 4 : 3;
-}
+
 
 VB_CLONES static void sample_yuv(const vb_image *s, int sy, const int32_t *xs, int n, uint8_t *Y, uint8_t *U, uint8_t *V)
 {

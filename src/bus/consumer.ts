@@ -441,12 +441,28 @@ export async function openConsumer(name: string, options: ConsumerOptions = {}):
   const openTimeoutMs = checkInteger('openTimeoutMs', options.openTimeoutMs ?? 2000, 0, 2 ** 31);
   const livenessIntervalMs = checkInteger('livenessIntervalMs', options.livenessIntervalMs ?? 250, 10, 60000);
   const result = await attach(name, policy, openTimeoutMs);
-  if (result === 'missing' && !follow) {
-    throw new VidbusError(
-      'ERR_STREAM_NOT_FOUND',
-      `No stream named "${name}". Start its producer first (\`vidbus list\` shows live streams), or pass { follow: true } to wait for it.`,
-      { stream: name },
-    );
-  }
+  if (result === 'missing' && !follow) throw streamNotFound(name);
   return new Consumer(name, policy, follow, openTimeoutMs, livenessIntervalMs, result === 'missing' ? undefined : result);
+}
+
+function streamNotFound(name: string): VidbusError {
+  return new VidbusError(
+    'ERR_STREAM_NOT_FOUND',
+    `No stream named "${name}". Start its producer first (\`vidbus list\` shows live streams), or pass { follow: true } to wait for it.`,
+    { stream: name },
+  );
+}
+
+/**
+ * A following consumer of a stream that must exist now: ERR_STREAM_NOT_FOUND
+ * at once if it does not (a clear error rather than a silent wait), then it
+ * survives producer restarts like any `follow: true` consumer.
+ */
+export async function followExistingStream(name: string, policy: Policy = 'latest'): Promise<Consumer> {
+  const consumer = await openConsumer(name, { policy, follow: true });
+  if (!consumer.connected) {
+    consumer.close();
+    throw streamNotFound(name);
+  }
+  return consumer;
 }

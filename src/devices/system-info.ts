@@ -5,12 +5,13 @@
  * whether the current user may open each /dev/video node.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import { videoNodePaths } from '../native/v4l2.js';
 import { listDevices, type DeviceRole } from './discover.js';
 import { loopbackVersion } from '../sinks/loopback-doctor.js';
+import { readText as read } from '../sinks/v4l2loopback.js';
 
 export interface SystemInfo {
   kernel: string;
@@ -22,13 +23,6 @@ export interface SystemInfo {
 
 const MODULES = ['videodev', 'v4l2loopback', 'vivid', 'uvcvideo'];
 
-function read(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch {
-    return undefined;
-  }
-}
 
 /** Where `cmd` is on PATH, if it is. */
 function onPath(cmd: string): string | undefined {

@@ -51,6 +51,7 @@ function cover(image: RgbaImage, width: number, height: number): Uint8Array {
 
 export class Compositor {
   private smoothed: Float32Array | undefined;
+  private shaped: Float32Array | undefined;
   private readonly alpha: Uint8Array;
   private readonly background: Uint8Array;
   private readonly fixedBackground: boolean;
@@ -113,7 +114,8 @@ export class Compositor {
 
   /** A smoothstep from low to high: soft, but no halo of half-transparent background. */
   private shape(mask: Float32Array): Float32Array {
-    const out = new Float32Array(mask.length);
+    if (this.shaped?.length !== mask.length) this.shaped = new Float32Array(mask.length);
+    const out = this.shaped;
     const span = this.high - this.low;
     for (let i = 0; i < out.length; i++) {
       const t = Math.min(1, Math.max(0, (mask[i]! - this.low) / span));

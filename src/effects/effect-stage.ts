@@ -16,7 +16,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { VidbusError, isVidbusError } from '../errors.js';
-import { openConsumer, type Consumer } from '../bus/consumer.js';
+import { followExistingStream, type Consumer } from '../bus/consumer.js';
 import { createProducer, type Producer } from '../bus/producer.js';
 import type { Frame } from '../bus/frame.js';
 import { invalidOption, rejectUnknownOptions } from '../bus/options.js';
@@ -123,13 +123,12 @@ export class EffectStage implements AsyncDisposable {
     if (options.format !== undefined && (!isPixelFormat(options.format) || formatInfo(options.format).encoded)) throw invalidOption('format', 'a raw pixel format', options.format);
     const effect = parseEffect(options.effect ?? {});
     // The input must exist now (a clear error), then it is followed across producer restarts.
-    (await openConsumer(options.input, { policy: 'latest' })).close();
-    const segmenter = await Segmenter.create(options.model ? { model: options.model } : {});
-    let consumer: Consumer;
+    const consumer = await followExistingStream(options.input);
+    let segmenter: Segmenter;
     try {
-      consumer = await openConsumer(options.input, { policy: 'latest', follow: true });
+      segmenter = await Segmenter.create(options.model ? { model: options.model } : {});
     } catch (e) {
-      await segmenter.close();
+      consumer.close();
       throw e;
     }
     const stage = new EffectStage(options, effect, consumer, segmenter);

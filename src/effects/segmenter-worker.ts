@@ -20,7 +20,8 @@ export interface WorkerInit {
   modelPath: string;
 }
 
-export type WorkerRequest = { type: 'segment'; id: number; rgb: Float32Array };
+/** `rgb`: the model's input size, 8-bit RGB; the worker scales it to 0..1 floats. */
+export type WorkerRequest = { type: 'segment'; id: number; rgb: Uint8Array };
 export type WorkerReply =
   | { type: 'ready'; inputWidth: number; inputHeight: number }
   | { type: 'mask'; id: number; mask: Float32Array }
@@ -57,7 +58,9 @@ try {
   port.postMessage({ type: 'ready', inputWidth: width, inputHeight: height } satisfies WorkerReply);
   port.on('message', async (request: WorkerRequest) => {
     try {
-      const input = new Tensor(request.rgb, [1, height, width, 3]);
+      const floats = new Float32Array(request.rgb.length);
+      for (let i = 0; i < floats.length; i++) floats[i] = request.rgb[i]! / 255;
+      const input = new Tensor(floats, [1, height, width, 3]);
       const [output] = await model.run([input]);
       const mask = Float32Array.from(output!.toTypedArray() as Float32Array);
       input.delete();

@@ -93,8 +93,8 @@ export class Segmenter {
   segment(data: Uint8Array, layout: FrameLayout): Promise<Float32Array> {
     if (this.closed) return Promise.reject(new VidbusError('ERR_CLOSED', 'The segmenter is closed'));
     stretchFrame(data, layout, this.rgb, this.inputLayout);
-    const rgb = new Float32Array(this.rgb.length);
-    for (let i = 0; i < rgb.length; i++) rgb[i] = this.rgb[i]! / 255;
+    // A copy the worker owns (transferred, not cloned); it scales it to 0..1 floats itself, off this thread.
+    const rgb = this.rgb.slice();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

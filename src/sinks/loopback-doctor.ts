@@ -6,7 +6,7 @@
 import { accessSync, constants, existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { release } from 'node:os';
 import { queryCapabilities, videoNodePaths } from '../native/v4l2.js';
-import { exclusiveCapsFlags, LOOPBACK_DRIVER, MODPROBE_LINE as MODPROBE } from './v4l2loopback.js';
+import { exclusiveCapsFlags, LOOPBACK_DRIVER, MODPROBE_LINE as MODPROBE, readText as read } from './v4l2loopback.js';
 
 export type FindingLevel = 'ok' | 'warning' | 'problem';
 
@@ -39,13 +39,6 @@ export interface DoctorReport {
 }
 
 
-function read(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch {
-    return undefined;
-  }
-}
 
 function moduleFileInstalled(kernel: string): boolean {
   const root = `/lib/modules/${kernel}`;

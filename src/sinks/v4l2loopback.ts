@@ -47,13 +47,17 @@ export function listLoopbackDevices(): DeviceCapabilities[] {
  * parameter is a comma-separated list of Y/N), or [] when not loaded.
  */
 export function exclusiveCapsFlags(): boolean[] {
-  let text = '';
+  const text = readText('/sys/module/v4l2loopback/parameters/exclusive_caps');
+  return text === undefined ? [] : text.split(',').map((v) => v.trim() === 'Y' || v.trim() === '1');
+}
+
+/** A small system file (sysfs, /proc) as trimmed text, or undefined when it cannot be read. */
+export function readText(path: string): string | undefined {
   try {
-    text = readFileSync('/sys/module/v4l2loopback/parameters/exclusive_caps', 'utf8');
+    return readFileSync(path, 'utf8').trim();
   } catch {
-    return [];
+    return undefined;
   }
-  return text.split(',').map((v) => v.trim() === 'Y' || v.trim() === '1');
 }
 
 /** Picks the device: a path, a card label, or the first loopback device with OUTPUT free. */

@@ -11,7 +11,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { VidbusError, isVidbusError } from '../errors.js';
-import { openConsumer, type Consumer } from '../bus/consumer.js';
+import { followExistingStream, type Consumer } from '../bus/consumer.js';
 import { checkInteger, invalidOption, rejectUnknownOptions } from '../bus/options.js';
 import { monoNs } from '../bus/clock.js';
 import { LatencyWindow } from '../bus/latency.js';
@@ -92,8 +92,7 @@ export class WebPreview {
     const quality = checkInteger('quality', options.quality ?? 75, 1, 100);
     const maxWidth = checkInteger('maxWidth', options.maxWidth ?? 1280, 64, 7680);
     // ERR_STREAM_NOT_FOUND now, rather than a blank page; then follow it across producer restarts.
-    (await openConsumer(options.stream, { policy: 'latest' })).close();
-    const consumer = await openConsumer(options.stream, { policy: 'latest', follow: true });
+    const consumer = await followExistingStream(options.stream);
     const server = createServer();
     try {
       await new Promise<void>((resolve, reject) => {
