@@ -53,40 +53,37 @@ static inline int vb_arg_bool(napi_env env, napi_value v, bool *out)
     return 0;
 }
 
-/* A Uint8Array's bytes (its view, not the whole ArrayBuffer). */
-static inline int vb_arg_bytes(napi_env env, napi_value v, uint8_t **data, size_t *length)
+/* The elements of a typed array of the given type (its view, not the whole
+ * ArrayBuffer); `what` names the expected type in the error. */
+static inline int vb_arg_typed(napi_env env, napi_value v, napi_typedarray_type want, const char *what, void **data, size_t *count)
 {
     napi_typedarray_type type;
-    void *ptr = NULL;
-    if (napi_get_typedarray_info(env, v, &type, length, &ptr, NULL, NULL) != napi_ok || type != napi_uint8_array) {
-        napi_throw_type_error(env, "ERR_NATIVE_ARGUMENT", "expected a Uint8Array");
+    if (napi_get_typedarray_info(env, v, &type, count, data, NULL, NULL) != napi_ok || type != want) {
+        napi_throw_type_error(env, "ERR_NATIVE_ARGUMENT", what);
         return -1;
     }
-    *data = ptr;
     return 0;
 }
 
-/* A Float32Array's elements. */
+static inline int vb_arg_bytes(napi_env env, napi_value v, uint8_t **data, size_t *length)
+{
+    return vb_arg_typed(env, v, napi_uint8_array, "expected a Uint8Array", (void **)data, length);
+}
+
 static inline int vb_arg_floats(napi_env env, napi_value v, float **data, size_t *count)
 {
-    napi_typedarray_type type;
-    void *ptr = NULL;
-    if (napi_get_typedarray_info(env, v, &type, count, &ptr, NULL, NULL) != napi_ok || type != napi_float32_array) {
-        napi_throw_type_error(env, "ERR_NATIVE_ARGUMENT", "expected a Float32Array");
-        return -1;
-    }
-    *data = ptr;
-    return 0;
+    return vb_arg_typed(env, v, napi_float32_array, "expected a Float32Array", (void **)data, count);
 }
 
 /* Copies an Int32Array of exactly `count` elements into `out`. */
 static inline int vb_arg_ints(napi_env env, napi_value v, size_t count, int32_t *out)
 {
-    napi_typedarray_type type;
-    size_t length = 0;
     void *ptr = NULL;
-    if (napi_get_typedarray_info(env, v, &type, &length, &ptr, NULL, NULL) != napi_ok || type != napi_int32_array || length != count) {
-        napi_throw_type_error(env, "ERR_NATIVE_ARGUMENT", "expected an Int32Array descriptor of the right length");
+    size_t length = 0;
+    const char *what = "expected an Int32Array descriptor of the right length";
+    if (vb_arg_typed(env, v, napi_int32_array, what, &ptr, &length) != 0) return -1;
+    if (length != count) {
+        napi_throw_type_error(env, "ERR_NATIVE_ARGUMENT", what);
         return -1;
     }
     for (size_t i = 0; i < count; i++) out[i] = ((const int32_t *)ptr)[i];
