@@ -13,9 +13,8 @@ import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadavg } from 'node:os';
 import { createCameraSource } from '../src/sources/camera.js';
-import { videoNodePaths, queryCapabilities } from '../src/native/v4l2.js';
+import { openVideoNode, videoNodePaths, queryCapabilities } from '../src/native/v4l2.js';
 import { BUF_TYPE, enumerateFormats, enumerateFrameRates, enumerateFrameSizes } from '../src/native/v4l2-stream.js';
-import { openDevice } from '../src/sources/capture-session.js';
 import { closeSync, readFileSync } from 'node:fs';
 
 const device = videoNodePaths().find((p) => {
@@ -30,7 +29,7 @@ if (!device) {
   console.error('bench:capture needs vivid (run it in the VM lab: see the header of bench/capture.ts)');
   process.exit(2);
 }
-const fd = openDevice(device);
+const fd = openVideoNode(device);
 const yuyv = enumerateFormats(fd, BUF_TYPE.CAPTURE).find((f) => f.fourcc === 'YUYV')!;
 const sizes = enumerateFrameSizes(fd, yuyv.pixelFormat).flatMap((s) => (s.kind === 'discrete' ? [s] : []));
 const largest = sizes.sort((a, b) => b.width * b.height - a.width * a.height)[0]!;

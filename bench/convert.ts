@@ -10,12 +10,11 @@
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fitFrame } from '../src/video/convert.js';
-import { frameLayout, type RawFormat } from '../src/video/formats.js';
+import { formatInfo, frameLayout, type RawFormat } from '../src/video/formats.js';
 import { drawPattern } from '../src/video/pattern.js';
 
 const framesArg = process.argv.indexOf('--frames');
 const N = framesArg >= 0 ? Number(process.argv[framesArg + 1]) : 100;
-const FFMPEG_FORMAT: Partial<Record<RawFormat, string>> = { YUYV: 'yuyv422', I420: 'yuv420p', NV12: 'nv12', RGBA: 'rgba', BGRA: 'bgra' };
 
 interface Cell {
   from: RawFormat;
@@ -49,10 +48,10 @@ function ffmpegCpuMs(source: string, [w, h]: [number, number], to: string, frame
 }
 
 function ffmpegMs({ from, to, src, dst }: Cell): number {
-  const source = FFMPEG_FORMAT[from]!;
+  const source = formatInfo(from).ffmpeg;
   const scale = src[0] !== dst[0] || src[1] !== dst[1] ? ['-vf', `scale=${dst[0]}:${dst[1]}`] : [];
   const perFrame = (target: string, s: string[]) => (ffmpegCpuMs(source, src, target, 2 * N, s) - ffmpegCpuMs(source, src, target, N, s)) / N;
-  return Math.max(perFrame(FFMPEG_FORMAT[to]!, scale) - perFrame(source, []), 0);
+  return Math.max(perFrame(formatInfo(to).ffmpeg, scale) - perFrame(source, []), 0);
 }
 
 const cells: Cell[] = [];
@@ -77,7 +76,7 @@ console.log('|---|---|---|---|---|');
 const size = (s: [number, number]) => `${s[0]}x${s[1]}`;
 for (const cell of cells) {
   const ours = vidbusMs(cell);
-  const theirs = haveFfmpeg && FFMPEG_FORMAT[cell.to] ? ffmpegMs(cell) : NaN;
+  const theirs = haveFfmpeg ? ffmpegMs(cell) : NaN;
   const sizes = cell.src[0] === cell.dst[0] ? size(cell.src) : `${size(cell.src)} -> ${size(cell.dst)}`;
   // Below ~0.05 ms ffmpeg's cost is lost in the noise of subtracting two whole runs.
   const measurable = Number.isFinite(theirs) && theirs >= 0.05;

@@ -20,7 +20,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createProducer } from '../src/index.js';
-import { percentile } from '../src/bus/latency.js';
+import { percentile } from '../src/util/latency.js';
 import { futexWake, Mapping } from '../src/native/shm.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

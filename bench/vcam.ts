@@ -5,22 +5,23 @@
  * ffmpeg), in the same run.
  *
  * vidbus: a producer process publishes at the device rate; the service (in
- * this process) receives, converts/scales and write()s each frame to
- * /dev/null (the VM lab proves the real device; this machine has none).
- * Added latency is publish -> write() returned, CLOCK_MONOTONIC.
+ * this process) receives, converts/scales and hands each frame to the
+ * null sink backend, which drops it (the VM lab proves the real device;
+ * this machine has none). Added latency is publish -> handed over,
+ * CLOCK_MONOTONIC.
  * ffmpeg: this process writes each frame to ffmpeg's stdin and reads the
  * converted frame back from its stdout; latency is write -> frame read.
  * CPU is the service process, or the ffmpeg process, per frame.
  *   node dist/bench/vcam.js [--seconds 5]
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { percentile } from '../src/bus/latency.js';
-import { VcamService, type FrameSink } from '../src/daemon/vcam-service.js';
-import { frameLayout, type RawFormat } from '../src/video/formats.js';
+import { percentile } from '../src/util/latency.js';
+import { VcamService } from '../src/daemon/vcam-service.js';
+import { formatInfo, frameLayout, type RawFormat } from '../src/video/formats.js';
 import { fitFrame } from '../src/video/convert.js';
 import { drawPattern } from '../src/video/pattern.js';
 
@@ -28,7 +29,6 @@ const here = dirname(fileURLToPath(import.meta.url));
 const secondsArg = process.argv.indexOf('--seconds');
 const SECONDS = secondsArg >= 0 ? Number(process.argv[secondsArg + 1]) : 5;
 const FPS = 30;
-const FFMPEG_FORMAT: Partial<Record<RawFormat, string>> = { RGBA: 'rgba', NV12: 'nv12', YUYV: 'yuyv422', I420: 'yuv420p' };
 
 interface Case {
   from: RawFormat;
@@ -43,29 +43,11 @@ interface Result {
   frames: number;
 }
 
-class NullSink implements FrameSink {
-  readonly path = '/dev/null';
-  readonly card = 'bench';
-  readonly layout;
-  readonly frameBytes;
-  private fd = openSync('/dev/null', 'w');
-  constructor(w: number, h: number) {
-    this.layout = frameLayout('YUYV', w, h);
-    this.frameBytes = this.layout.frameBytes;
-  }
-  write(frame: Uint8Array): void {
-    writeSync(this.fd, frame, 0, this.frameBytes);
-  }
-  close(): void {
-    closeSync(this.fd);
-  }
-}
-
 async function vidbus(c: Case): Promise<Result> {
   const name = `bench-vcam-${process.pid}`;
   const child = spawn(process.execPath, [join(here, 'vcam-producer.js'), name, String(c.src[0]), String(c.src[1]), c.from, String(FPS), String(SECONDS + 1)], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
-  const service = await VcamService.start({ from: name, width: c.dst[0], height: c.dst[1], fps: FPS }, (o) => new NullSink(o.width, o.height));
+  const service = await VcamService.start({ from: name, width: c.dst[0], height: c.dst[1], fps: FPS, backend: 'null' });
   await new Promise((r) => setTimeout(r, 500)); // warm up
   const cpu0 = process.cpuUsage();
   const live0 = service.stats().liveFrames;
@@ -91,7 +73,7 @@ async function ffmpeg(c: Case): Promise<Result> {
   const input = new Uint8Array(srcLayout.frameBytes);
   fitFrame(rgba, rgbaLayout, input, srcLayout);
   const outBytes = c.dst[0] * c.dst[1] * 2;
-  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-fflags', 'nobuffer', '-flags', 'low_delay', '-f', 'rawvideo', '-pix_fmt', FFMPEG_FORMAT[c.from]!, '-s', `${c.src[0]}x${c.src[1]}`, '-r', String(FPS), '-i', 'pipe:0'];
+  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-fflags', 'nobuffer', '-flags', 'low_delay', '-f', 'rawvideo', '-pix_fmt', formatInfo(c.from).ffmpeg, '-s', `${c.src[0]}x${c.src[1]}`, '-r', String(FPS), '-i', 'pipe:0'];
   args.push('-vf', `scale=${c.dst[0]}:${c.dst[1]}:force_original_aspect_ratio=decrease:flags=neighbor,pad=${c.dst[0]}:${c.dst[1]}:-1:-1`, '-pix_fmt', 'yuyv422', '-fps_mode', 'passthrough', '-f', 'rawvideo', '-flush_packets', '1', 'pipe:1');
   const child = spawn('ffmpeg', args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const sent: bigint[] = [];

@@ -5,6 +5,6 @@
  * camera where v4l2loopback is free. Ctrl-C leaves nothing behind.
  *   node dist/examples/demo.js [--size 1280x720] [--fps 30] [--seconds N] [--name demo]
  */
-import { main } from '../src/cli/main.js';
+import { main } from '../src/api/cli.js';
 
 process.exitCode = await main(['demo', ...process.argv.slice(2)]);

@@ -17,7 +17,7 @@
 #include "v4l2_enum.h"
 #include "waiter.h"
 
-/* init(makeError): hands the addon the TS error factory. */
+/* init(makeError): hands the addon the TS error factory (errors.h). */
 static napi_value vb_init(napi_env env, napi_callback_info info)
 {
     vb_args a;

@@ -1,9 +1,11 @@
 /* Small helpers to read Node-API arguments. Each returns 0 on success and
- * leaves a pending TypeError otherwise. */
+ * leaves a pending ERR_NATIVE_ARGUMENT VidbusError otherwise. */
 #ifndef VIDBUS_ARGS_H
 #define VIDBUS_ARGS_H
 
 #include <node_api.h>
+
+#include "errors.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,7 +22,7 @@ static inline int vb_get_args(napi_env env, napi_callback_info info, vb_args *ar
     args->count = VB_MAX_ARGS;
     if (napi_get_cb_info(env, info, &args->count, args->values, NULL, NULL) != napi_ok) return -1;
     if (args->count < needed) {
-        napi_throw_type_error(env, "ERR_NATIVE_ARGUMENT", "too few arguments");
+        vb_throw_type(env, "too few arguments");
         return -1;
     }
     return 0;
@@ -29,7 +31,7 @@ static inline int vb_get_args(napi_env env, napi_callback_info info, vb_args *ar
 static inline int vb_arg_int64(napi_env env, napi_value v, int64_t *out)
 {
     if (napi_get_value_int64(env, v, out) != napi_ok) {
-        napi_throw_type_error(env, "ERR_NATIVE_ARGUMENT", "expected a number");
+        vb_throw_type(env, "expected a number");
         return -1;
     }
     return 0;
@@ -38,7 +40,7 @@ static inline int vb_arg_int64(napi_env env, napi_value v, int64_t *out)
 static inline int vb_arg_int32(napi_env env, napi_value v, int32_t *out)
 {
     if (napi_get_value_int32(env, v, out) != napi_ok) {
-        napi_throw_type_error(env, "ERR_NATIVE_ARGUMENT", "expected a number");
+        vb_throw_type(env, "expected a number");
         return -1;
     }
     return 0;
@@ -47,7 +49,7 @@ static inline int vb_arg_int32(napi_env env, napi_value v, int32_t *out)
 static inline int vb_arg_bool(napi_env env, napi_value v, bool *out)
 {
     if (napi_get_value_bool(env, v, out) != napi_ok) {
-        napi_throw_type_error(env, "ERR_NATIVE_ARGUMENT", "expected a boolean");
+        vb_throw_type(env, "expected a boolean");
         return -1;
     }
     return 0;
@@ -59,7 +61,7 @@ static inline int vb_arg_typed(napi_env env, napi_value v, napi_typedarray_type 
 {
     napi_typedarray_type type;
     if (napi_get_typedarray_info(env, v, &type, count, data, NULL, NULL) != napi_ok || type != want) {
-        napi_throw_type_error(env, "ERR_NATIVE_ARGUMENT", what);
+        vb_throw_type(env, what);
         return -1;
     }
     return 0;
@@ -83,7 +85,7 @@ static inline int vb_arg_ints(napi_env env, napi_value v, size_t count, int32_t 
     const char *what = "expected an Int32Array descriptor of the right length";
     if (vb_arg_typed(env, v, napi_int32_array, what, &ptr, &length) != 0) return -1;
     if (length != count) {
-        napi_throw_type_error(env, "ERR_NATIVE_ARGUMENT", what);
+        vb_throw_type(env, what);
         return -1;
     }
     for (size_t i = 0; i < count; i++) out[i] = ((const int32_t *)ptr)[i];
@@ -98,12 +100,12 @@ static inline int vb_arg_word(napi_env env, napi_value buffer, napi_value offset
     size_t length = 0;
     int64_t off = 0;
     if (napi_get_arraybuffer_info(env, buffer, &data, &length) != napi_ok || data == NULL) {
-        napi_throw_type_error(env, "ERR_NATIVE_ARGUMENT", "expected a mapped ArrayBuffer");
+        vb_throw_type(env, "expected a mapped ArrayBuffer");
         return -1;
     }
     if (vb_arg_int64(env, offset, &off) != 0) return -1;
     if (off < 0 || (off & 3) != 0 || (uint64_t)off + 4 > length) {
-        napi_throw_range_error(env, "ERR_NATIVE_ARGUMENT", "word offset outside the buffer or misaligned");
+        vb_throw_type(env, "word offset outside the buffer or misaligned");
         return -1;
     }
     *out = (uint32_t *)((char *)data + off);

@@ -25,7 +25,7 @@ static int image_of(napi_env env, napi_value buffer, napi_value desc, vb_image *
     }
     const char *problem = vb_image_check(img, length);
     if (problem != NULL) {
-        napi_throw_range_error(env, "ERR_NATIVE_ARGUMENT", problem);
+        vb_throw_type(env, problem);
         return -1;
     }
     return 0;
@@ -41,7 +41,7 @@ napi_value vb_pixels_fit_js(napi_env env, napi_callback_info info)
     if (vb_arg_ints(env, a.values[4], 4, b) != 0) return NULL;
     vb_box box = {b[0], b[1], b[2], b[3]};
     if (box.w < 1 || box.h < 1 || box.x < 0 || box.y < 0 || box.x > dst.width - box.w || box.y > dst.height - box.h) {
-        napi_throw_range_error(env, "ERR_NATIVE_ARGUMENT", "box outside the target image");
+        vb_throw_type(env, "box outside the target image");
         return NULL;
     }
     if (vb_pixels_fit(&src, &dst, box) != 0) return vb_throw_errno(env, "malloc", 12 /* ENOMEM */);

@@ -41,26 +41,28 @@ napi_status vb_errors_set_factory(napi_env env, napi_value factory)
     return napi_create_reference(env, factory, 1, &st->factory);
 }
 
-napi_value vb_throw_errno(napi_env env, const char *syscall, int err)
+/* Calls the factory with (code, message[, syscall, errno]) and throws what
+ * it returns; before init() a plain Error carrying the code. */
+static napi_value throw_made(napi_env env, const char *code, const char *message, const char *syscall, int err)
 {
-    char message[256];
-    snprintf(message, sizeof(message), "%s failed: %s", syscall, strerror(err));
-
     error_state *st = state_of(env);
     napi_value factory = NULL;
     if (st != NULL && st->factory != NULL) napi_get_reference_value(env, st->factory, &factory);
     if (factory == NULL) {
-        /* init() not called yet: fall back to a plain Error with a code. */
-        napi_throw_error(env, "ERR_SYSCALL", message);
+        napi_throw_error(env, code[0] != '\0' ? code : "ERR_SYSCALL", message);
         return NULL;
     }
-
-    napi_value args[3], global, error;
-    napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &args[0]);
-    napi_create_int32(env, err, &args[1]);
-    napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &args[2]);
+    napi_value args[4], global, error;
+    size_t argc = 2;
+    napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &args[0]);
+    napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &args[1]);
+    if (syscall != NULL) {
+        napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &args[2]);
+        napi_create_int32(env, err, &args[3]);
+        argc = 4;
+    }
     napi_get_global(env, &global);
-    if (napi_call_function(env, global, factory, 3, args, &error) == napi_ok) {
+    if (napi_call_function(env, global, factory, argc, args, &error) == napi_ok) {
         napi_throw(env, error);
     } else {
         /* The factory itself threw; that exception is already pending. */
@@ -68,10 +70,21 @@ napi_value vb_throw_errno(napi_env env, const char *syscall, int err)
     return NULL;
 }
 
+napi_value vb_throw_errno(napi_env env, const char *syscall, int err)
+{
+    char message[256];
+    snprintf(message, sizeof(message), "%s failed: %s", syscall, strerror(err));
+    return throw_made(env, "", message, syscall, err);
+}
+
+napi_value vb_throw_code(napi_env env, const char *code, const char *message)
+{
+    return throw_made(env, code, message, NULL, 0);
+}
+
 napi_value vb_throw_type(napi_env env, const char *message)
 {
-    napi_throw_type_error(env, "ERR_NATIVE_ARGUMENT", message);
-    return NULL;
+    return vb_throw_code(env, "ERR_NATIVE_ARGUMENT", message);
 }
 
 void vb_errors_cleanup(napi_env env)

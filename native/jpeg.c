@@ -13,19 +13,13 @@
 #include "errors.h"
 #include "pixels.h"
 
-static napi_value throw_code(napi_env env, const char *code, const char *message)
-{
-    napi_throw_error(env, code, message);
-    return NULL;
-}
-
 #ifndef VB_HAVE_TURBOJPEG
 
-napi_value vb_jpeg_create(napi_env env, napi_callback_info info) { return throw_code(env, "ERR_CODEC_UNAVAILABLE", "built without libturbojpeg"); }
+napi_value vb_jpeg_create(napi_env env, napi_callback_info info) { return vb_throw_code(env, "ERR_CODEC_UNAVAILABLE", "built without libturbojpeg"); }
 napi_value vb_jpeg_close(napi_env env, napi_callback_info info) { return NULL; }
-napi_value vb_jpeg_header(napi_env env, napi_callback_info info) { return throw_code(env, "ERR_CODEC_UNAVAILABLE", "built without libturbojpeg"); }
-napi_value vb_jpeg_decode(napi_env env, napi_callback_info info) { return throw_code(env, "ERR_CODEC_UNAVAILABLE", "built without libturbojpeg"); }
-napi_value vb_jpeg_encode(napi_env env, napi_callback_info info) { return throw_code(env, "ERR_CODEC_UNAVAILABLE", "built without libturbojpeg"); }
+napi_value vb_jpeg_header(napi_env env, napi_callback_info info) { return vb_throw_code(env, "ERR_CODEC_UNAVAILABLE", "built without libturbojpeg"); }
+napi_value vb_jpeg_decode(napi_env env, napi_callback_info info) { return vb_throw_code(env, "ERR_CODEC_UNAVAILABLE", "built without libturbojpeg"); }
+napi_value vb_jpeg_encode(napi_env env, napi_callback_info info) { return vb_throw_code(env, "ERR_CODEC_UNAVAILABLE", "built without libturbojpeg"); }
 
 #else
 
@@ -47,16 +41,16 @@ static decoder *decoder_of(napi_env env, napi_value v, bool encoder)
 {
     void *data = NULL;
     if (napi_get_value_external(env, v, &data) != napi_ok || data == NULL) {
-        napi_throw_type_error(env, "ERR_NATIVE_ARGUMENT", "expected a JPEG decoder handle");
+        vb_throw_type(env, "expected a JPEG decoder handle");
         return NULL;
     }
     decoder *d = data;
     if (d->handle == NULL) {
-        throw_code(env, "ERR_CLOSED", "the JPEG codec is closed");
+        vb_throw_code(env, "ERR_CLOSED", "the JPEG codec is closed");
         return NULL;
     }
     if (d->encoder != encoder) {
-        napi_throw_type_error(env, "ERR_NATIVE_ARGUMENT", encoder ? "expected a JPEG encoder handle" : "expected a JPEG decoder handle");
+        vb_throw_type(env, encoder ? "expected a JPEG encoder handle" : "expected a JPEG decoder handle");
         return NULL;
     }
     return d;
@@ -72,7 +66,7 @@ napi_value vb_jpeg_create(napi_env env, napi_callback_info info)
     if (d != NULL) d->encoder = encoder;
     if (d == NULL || (d->handle = encoder ? tjInitCompress() : tjInitDecompress()) == NULL) {
         free(d);
-        return throw_code(env, "ERR_NO_SPACE", "cannot allocate a JPEG decoder");
+        return vb_throw_code(env, "ERR_NO_SPACE", "cannot allocate a JPEG decoder");
     }
     napi_value out;
     if (napi_create_external(env, d, finalize_decoder, NULL, &out) != napi_ok) {
@@ -110,12 +104,12 @@ napi_value vb_jpeg_header(napi_env env, napi_callback_info info)
     if (vb_get_args(env, info, &a, 2) != 0) return NULL;
     decoder *d = decoder_of(env, a.values[0], false);
     if (d == NULL || vb_arg_bytes(env, a.values[1], &src, &length) != 0) return NULL;
-    if (length == 0 || length > (size_t)1 << 31) return throw_code(env, "ERR_BAD_IMAGE", "empty or oversized JPEG data");
+    if (length == 0 || length > (size_t)1 << 31) return vb_throw_code(env, "ERR_BAD_IMAGE", "empty or oversized JPEG data");
     int width = 0, height = 0, subsampling = -1, colorspace = -1;
     if (tjDecompressHeader3(d->handle, src, (unsigned long)length, &width, &height, &subsampling, &colorspace) != 0) {
-        return throw_code(env, "ERR_BAD_IMAGE", tjGetErrorStr2(d->handle));
+        return vb_throw_code(env, "ERR_BAD_IMAGE", tjGetErrorStr2(d->handle));
     }
-    if (width < 1 || height < 1) return throw_code(env, "ERR_BAD_IMAGE", "JPEG header gives no picture size");
+    if (width < 1 || height < 1) return vb_throw_code(env, "ERR_BAD_IMAGE", "JPEG header gives no picture size");
     napi_value out;
     napi_create_object(env, &out);
     set_int(env, out, "width", width);
@@ -138,7 +132,7 @@ napi_value vb_jpeg_decode(napi_env env, napi_callback_info info)
     img.offset[0] = desc[3];
     img.stride[0] = desc[4];
     const char *problem = vb_image_check(&img, dst_length);
-    if (problem != NULL) return throw_code(env, "ERR_NATIVE_ARGUMENT", problem);
+    if (problem != NULL) return vb_throw_code(env, "ERR_NATIVE_ARGUMENT", problem);
     int pf;
     switch (img.format) {
     case VB_RGBA: pf = TJPF_RGBA; break;
@@ -146,15 +140,15 @@ napi_value vb_jpeg_decode(napi_env env, napi_callback_info info)
     case VB_RGB24: pf = TJPF_RGB; break;
     case VB_BGR24: pf = TJPF_BGR; break;
     case VB_GRAY8: pf = TJPF_GRAY; break;
-    default: return throw_code(env, "ERR_NATIVE_ARGUMENT", "JPEG decodes to packed RGB or GRAY8 only");
+    default: return vb_throw_code(env, "ERR_NATIVE_ARGUMENT", "JPEG decodes to packed RGB or GRAY8 only");
     }
-    if (src_length == 0 || src_length > (size_t)1 << 31) return throw_code(env, "ERR_BAD_IMAGE", "empty or oversized JPEG data");
+    if (src_length == 0 || src_length > (size_t)1 << 31) return vb_throw_code(env, "ERR_BAD_IMAGE", "empty or oversized JPEG data");
     int width = 0, height = 0, subsampling = -1, colorspace = -1;
     if (tjDecompressHeader3(d->handle, src, (unsigned long)src_length, &width, &height, &subsampling, &colorspace) != 0) {
-        return throw_code(env, "ERR_BAD_IMAGE", tjGetErrorStr2(d->handle));
+        return vb_throw_code(env, "ERR_BAD_IMAGE", tjGetErrorStr2(d->handle));
     }
     /* Never let the JPEG's own header decide how much is written. */
-    if (width != img.width || height != img.height) return throw_code(env, "ERR_BAD_IMAGE", "JPEG size differs from the frame size");
+    if (width != img.width || height != img.height) return vb_throw_code(env, "ERR_BAD_IMAGE", "JPEG size differs from the frame size");
     int r = tjDecompress2(d->handle, src, (unsigned long)src_length, dst + img.offset[0], img.width, img.stride[0], img.height, pf, TJFLAG_FASTDCT);
     napi_value out;
     if (r == 0) {
@@ -166,7 +160,7 @@ napi_value vb_jpeg_decode(napi_env env, napi_callback_info info)
         napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &out);
         return out;
     }
-    return throw_code(env, "ERR_BAD_IMAGE", tjGetErrorStr2(d->handle));
+    return vb_throw_code(env, "ERR_BAD_IMAGE", tjGetErrorStr2(d->handle));
 }
 
 napi_value vb_jpeg_encode(napi_env env, napi_callback_info info)
@@ -185,7 +179,7 @@ napi_value vb_jpeg_encode(napi_env env, napi_callback_info info)
     img.offset[0] = desc[3];
     img.stride[0] = desc[4];
     const char *problem = vb_image_check(&img, src_length);
-    if (problem != NULL) return throw_code(env, "ERR_NATIVE_ARGUMENT", problem);
+    if (problem != NULL) return vb_throw_code(env, "ERR_NATIVE_ARGUMENT", problem);
     int pf;
     switch (img.format) {
     case VB_RGBA: pf = TJPF_RGBA; break;
@@ -193,20 +187,20 @@ napi_value vb_jpeg_encode(napi_env env, napi_callback_info info)
     case VB_RGB24: pf = TJPF_RGB; break;
     case VB_BGR24: pf = TJPF_BGR; break;
     case VB_GRAY8: pf = TJPF_GRAY; break;
-    default: return throw_code(env, "ERR_NATIVE_ARGUMENT", "JPEG encodes packed RGB or GRAY8 only");
+    default: return vb_throw_code(env, "ERR_NATIVE_ARGUMENT", "JPEG encodes packed RGB or GRAY8 only");
     }
     unsigned char *jpeg = NULL;
     unsigned long jpeg_size = 0;
     int subsampling = img.format == VB_GRAY8 ? TJSAMP_GRAY : TJSAMP_420;
     if (tjCompress2(d->handle, src + img.offset[0], img.width, img.stride[0], img.height, pf, &jpeg, &jpeg_size, subsampling, quality, TJFLAG_FASTDCT) != 0) {
         if (jpeg) tjFree(jpeg);
-        return throw_code(env, "ERR_BAD_IMAGE", tjGetErrorStr2(d->handle));
+        return vb_throw_code(env, "ERR_BAD_IMAGE", tjGetErrorStr2(d->handle));
     }
     napi_value out;
     void *copy = NULL;
     napi_status st = napi_create_buffer_copy(env, jpeg_size, jpeg, &copy, &out);
     tjFree(jpeg);
-    if (st != napi_ok) return throw_code(env, "ERR_NO_SPACE", "cannot allocate the JPEG buffer");
+    if (st != napi_ok) return vb_throw_code(env, "ERR_NO_SPACE", "cannot allocate the JPEG buffer");
     return out;
 }
 

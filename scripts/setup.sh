@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
-# Installs what vidbus needs on a fresh Debian machine: a C toolchain for
-# the native addon (Debian packages) and the npm dependencies, then builds.
+# Installs what vidbus needs on a fresh Debian machine, then builds.
+#   bash scripts/setup.sh          what the main job (the demo) needs: a C
+#                                  toolchain and libjpeg-turbo for the addon,
+#                                  and the npm dependencies
+#   bash scripts/setup.sh --tests  also what the tests need: the VM lab
+#                                  (qemu, Debian's kernel, v4l2loopback),
+#                                  the peers (ffmpeg, GStreamer, Chromium)
+#                                  and the test pictures
+# VIDBUS_SKIP_LAB=1 leaves the lab out even with --tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+tests=0
+[ "${1:-}" = "--tests" ] && tests=1
 
 need_apt=()
 command -v gcc >/dev/null || need_apt+=(build-essential)
@@ -16,7 +25,7 @@ command -v python3 >/dev/null || need_apt+=(python3)
 # the real peers the tests talk to (Chromium is driven by playwright-core).
 lab_packages=(qemu-system-x86 linux-image-amd64 linux-headers-amd64 v4l2loopback-dkms busybox-static
   v4l-utils ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-good chromium)
-if [ "${VIDBUS_SKIP_LAB:-0}" != 1 ]; then
+if [ $tests = 1 ] && [ "${VIDBUS_SKIP_LAB:-0}" != 1 ]; then
   for p in "${lab_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$p")
   done
@@ -35,7 +44,7 @@ fi
 # in the public domain, as Debian ships it in python3-skimage. Only the file
 # is taken from the package (nothing is installed).
 person=test/fixtures/downloaded/astronaut.png
-if [ ! -f "$person" ]; then
+if [ $tests = 1 ] && [ ! -f "$person" ]; then
   mkdir -p "$(dirname "$person")"
   tmp=$(mktemp -d)
   if ! (cd "$tmp" && apt-get download python3-skimage >/dev/null 2>&1); then

@@ -6,13 +6,13 @@
  */
 import { VidbusError, fsError } from '../errors.js';
 import { closeFd, lockHeld, lockTry, Mapping, openShmFile, statFd, Waiter } from '../native/shm.js';
-import { sleep, wallNs } from './clock.js';
+import { sleep, wallNs } from '../util/clock.js';
 import { checkCtl, POLICY_CODES, type Policy } from './ctl.js';
 import { checkIdentity, readHeader, type StreamDescription } from './header.js';
 import { H, HEADER_BYTES, HOLDS_PER_RECORD, PRODUCER_LOCK_OFFSET, R, recordOffset, ctlBytes, StreamState } from './layout.js';
 import { ctlPath, dataPath } from './names.js';
 import { slotViews } from './planes.js';
-import { tryReclaim } from './reclaim.js';
+import { reclaimStream } from './reclaim.js';
 import { CtlViews, DataViews } from './views.js';
 
 export class Attachment {
@@ -141,7 +141,7 @@ function attachOnce(name: string, policy: Policy): AttachResult | 'retry' {
     }
     if (!producerAlive) {
       // A producer that died after creating the stream: clean up after it.
-      tryReclaim(name);
+      reclaimStream(name);
       return 'missing';
     }
     mapping = new Mapping(dataFd, desc.totalBytes, false);
@@ -178,7 +178,7 @@ function attachOnce(name: string, policy: Policy): AttachResult | 'retry' {
 
 /** A file with no live producer that never became ready. */
 function staleOrNotAStream(name: string, size: number): AttachResult {
-  const result = tryReclaim(name);
+  const result = reclaimStream(name);
   if (result === 'reclaimed' || result === 'missing') return 'missing';
   if (result === 'alive') return 'missing';
   throw new VidbusError(

@@ -10,10 +10,10 @@
  * generation it has not checked as alive.
  */
 import { lockHeld } from '../native/shm.js';
-import { monoNs } from './clock.js';
+import { monoNs } from '../util/clock.js';
 import { HOLDS_PER_RECORD, R, recordOffset } from './layout.js';
 import { CtlViews } from './views.js';
-import { snapshotRecord, type RecordSnapshot } from './ctl.js';
+import { snapshotRecord, type ConsumerInfo } from './ctl.js';
 
 const LIVENESS_RECHECK_MS = 1000;
 
@@ -138,7 +138,7 @@ export class ConsumerTable {
     return out;
   }
 
-  snapshots(): RecordSnapshot[] {
+  snapshots(): ConsumerInfo[] {
     return this.liveRecords().map((i) => snapshotRecord(this.ctl, i));
   }
 }

@@ -16,19 +16,20 @@ import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
 import { VidbusError } from '../errors.js';
 import { futexWake, WAIT_TIMED_OUT } from '../native/shm.js';
-import { monoNs } from './clock.js';
+import { monoNs } from '../util/clock.js';
 import { attach, type Attachment } from './attach.js';
-import { tryReclaim } from './reclaim.js';
+import { reclaimStream } from './reclaim.js';
 import type { Policy } from './ctl.js';
 import { Frame, type HoldOwner } from './frame.js';
 import { holdStillValid, releaseHold, renewHold, tryHold } from './holds.js';
-import { LatencyWindow, type LatencySummary } from './latency.js';
+import { LatencyWindow, type LatencySummary } from '../util/latency.js';
 import { D, FrameFlags, H, MAX_USER_META, R, StreamState } from './layout.js';
 import { FILE_PREFIX, SHM_DIR, validateStreamName } from './names.js';
-import { checkBoolean, checkInteger, checkOneOf, rejectUnknownOptions } from './options.js';
+import { checkBoolean, checkInteger, checkOneOf, rejectUnknownOptions } from '../util/options.js';
 import type { StreamDescription } from './header.js';
 import { CtlViews, DataViews } from './views.js';
 
+/** Options of openConsumer(). */
 export interface ConsumerOptions {
   /** 'latest' (default) or 'every' */
   policy?: Policy;
@@ -42,14 +43,19 @@ export interface ConsumerOptions {
 
 const CONSUMER_OPTIONS = ['policy', 'follow', 'openTimeoutMs', 'livenessIntervalMs'] as const;
 
+/** Options of Consumer.next(). */
 export interface NextOptions {
   /** resolve null after this long without a frame (default: wait for ever) */
   timeoutMs?: number;
+  /** abort the wait: next() rejects with ERR_ABORTED */
   signal?: AbortSignal;
 }
 
+/** What one consumer counted since it opened. */
 export interface ConsumerStats {
+  /** the delivery policy */
   policy: Policy;
+  /** frames handed to the application */
   received: number;
   /** frames published after this consumer's first one that it never got */
   missed: number;
@@ -59,14 +65,38 @@ export interface ConsumerStats {
   holding: number;
   /** times the producer went away (closed or died) */
   producerLost: number;
+  /** publish -> handed over, over the last frames */
   latency: LatencySummary;
 }
 
+/** Why a producer went away: it closed the stream, or it died (kill -9, crash). */
 export type LostReason = 'closed' | 'died';
 
-export class Consumer extends EventEmitter implements AsyncIterable<Frame>, AsyncDisposable, Disposable {
+/** The events a Consumer emits (following consumers see both over and over). */
+export interface ConsumerEvents {
+  /** the producer closed the stream or died */
+  'producer-lost': [
+    event: {
+      /** closed or died */
+      reason: LostReason;
+    },
+  ];
+  /** a (new) producer of the name was attached */
+  'producer-attached': [
+    event: {
+      /** the new producer's stream */
+      stream: StreamDescription;
+    },
+  ];
+}
+
+/** A reader of one stream: frames in place (read-only views into shared memory), woken per publish, with its own stats. */
+export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncIterable<Frame>, AsyncDisposable, Disposable {
+  /** the stream's name */
   readonly name: string;
+  /** 'latest' or 'every' */
   readonly policy: Policy;
+  /** whether it outlives producers and waits for the next one */
   readonly follow: boolean;
   private attachment: Attachment | undefined;
   private owner: HoldOwner | undefined;
@@ -101,6 +131,7 @@ export class Consumer extends EventEmitter implements AsyncIterable<Frame>, Asyn
     return this.attachment?.desc;
   }
 
+  /** True while attached to a live producer. */
   get connected(): boolean {
     return this.attachment !== undefined;
   }
@@ -300,7 +331,7 @@ export class Consumer extends EventEmitter implements AsyncIterable<Frame>, Asyn
       a.detach();
     }
     // A dead producer cannot remove its files; whoever notices does.
-    if (reason === 'died') tryReclaim(this.name);
+    if (reason === 'died') reclaimStream(this.name);
     this.emit('producer-lost', { reason });
     if (!this.follow) {
       this.ended = reason;
@@ -366,6 +397,7 @@ export class Consumer extends EventEmitter implements AsyncIterable<Frame>, Asyn
     this.watcher = undefined;
   }
 
+  /** Frames until the stream ends or the consumer is closed; each frame is released at the next iteration. */
   async *[Symbol.asyncIterator](): AsyncIterator<Frame> {
     let previous: Frame | undefined;
     try {
@@ -386,6 +418,7 @@ export class Consumer extends EventEmitter implements AsyncIterable<Frame>, Asyn
     }
   }
 
+  /** This consumer's counters and latency. */
   stats(): ConsumerStats {
     const a = this.attachment;
     const expiredNow = a ? Atomics.load(a.ctl.i32, a.rec32(R.expired)) >>> 0 : 0;
@@ -411,14 +444,17 @@ export class Consumer extends EventEmitter implements AsyncIterable<Frame>, Asyn
     this.setAttachment(undefined);
   }
 
+  /** True once close() ran. */
   get isClosed(): boolean {
     return this.closed;
   }
 
+  /** Same as close(). */
   [Symbol.dispose](): void {
     this.close();
   }
 
+  /** Same as close(). */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
   }
@@ -433,6 +469,7 @@ function startingPoint(a: Attachment): bigint {
   return latest > 0n ? latest - 1n : 0n;
 }
 
+/** Opens a stream for reading: `policy` 'latest' (the newest frame) or 'every' (in order, counting what it misses); `follow` outlives producers. */
 export async function openConsumer(name: string, options: ConsumerOptions = {}): Promise<Consumer> {
   validateStreamName(name);
   rejectUnknownOptions('openConsumer', options, CONSUMER_OPTIONS);

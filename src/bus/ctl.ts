@@ -39,23 +39,33 @@ export function checkCtl(buffer: ArrayBuffer, fileBytes: number, name: string, r
   return 'ready';
 }
 
+/** How a consumer takes frames: 'latest' hands the newest (skipping the rest), 'every' hands each in order and counts what it could not keep. */
 export type Policy = 'latest' | 'every';
 export const POLICY_CODES: Record<Policy, number> = { latest: 1, every: 2 };
 
 /** What a consumer record says about its owner; all values untrusted. */
-export interface RecordSnapshot {
+export interface ConsumerInfo {
+  /** the record's index in the ctl segment */
   readonly index: number;
+  /** the consumer's process id */
   readonly pid: number;
+  /** its policy, as the record says */
   readonly policy: Policy | 'unknown';
+  /** frames it received */
   readonly received: number;
+  /** frames it missed (policy 'every') */
   readonly missed: number;
+  /** holds the producer took back after their lifespan */
   readonly expired: number;
+  /** frames it holds now */
   readonly holds: number;
+  /** when it opened, wall clock in ns since the epoch */
   readonly openedWallNs: bigint;
+  /** the sequence of the last frame it took */
   readonly lastSeq: bigint;
 }
 
-export function snapshotRecord(ctl: CtlViews, index: number): RecordSnapshot {
+export function snapshotRecord(ctl: CtlViews, index: number): ConsumerInfo {
   const i32 = ctl.i32;
   let holds = 0;
   for (let h = 0; h < HOLDS_PER_RECORD; h++) if (Atomics.load(ctl.i64, CtlViews.holdSeq(index, h)) > 0n) holds++;

@@ -28,12 +28,15 @@ export interface FrameMeta {
   publishTimestamp: bigint;
 }
 
+/** A received frame: read-only views into shared memory, valid until released (or its lease expires). */
 export class Frame implements Disposable {
   /** sequence number: 1 for the stream's first frame, +1 for each publish */
   readonly seq: number;
   /** bytes of this frame, in shared memory */
   readonly data: Uint8Array;
+  /** bytes of frame data (the encoded frame's size; the frame size for raw formats) */
   readonly size: number;
+  /** true for keyframes (every raw frame is one) */
   readonly keyframe: boolean;
   /** capture time, CLOCK_MONOTONIC ns */
   readonly timestamp: bigint;
@@ -43,6 +46,7 @@ export class Frame implements Disposable {
   readonly publishTimestamp: bigint;
   /** the user metadata published with the frame (a view into shared memory) */
   readonly meta: Uint8Array;
+  /** format, size, planes and strides of the stream */
   readonly layout: FrameLayout;
   private released = false;
   private readonly rawSeq: bigint;
@@ -69,15 +73,19 @@ export class Frame implements Disposable {
     this.layout = layout;
   }
 
+  /** The pixel format. */
   get format(): PixelFormat {
     return this.layout.format;
   }
+  /** Width in pixels. */
   get width(): number {
     return this.layout.width;
   }
+  /** Height in pixels. */
   get height(): number {
     return this.layout.height;
   }
+  /** Bytes per row of each plane. */
   get strides(): number[] {
     return this.layout.planes.map((p) => p.stride);
   }
@@ -108,6 +116,7 @@ export class Frame implements Disposable {
     return !this.released && this.owner.renewHold(this.hold, this.rawSeq);
   }
 
+  /** Same as release(). */
   [Symbol.dispose](): void {
     this.release();
   }

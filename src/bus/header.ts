@@ -15,6 +15,7 @@ import {
   MAX_PLANES,
   type FrameLayout,
   type PixelFormat,
+  type Rational,
 } from '../video/formats.js';
 import {
   DATA_MAGIC,
@@ -32,17 +33,29 @@ import {
   StreamState,
 } from './layout.js';
 
+/** A stream as its header describes it, validated against the file. */
 export interface StreamDescription {
+  /** the stream name */
   readonly name: string;
+  /** format, size, planes and strides of every slot */
   readonly layout: FrameLayout;
-  readonly fps: { readonly num: number; readonly den: number };
+  /** the nominal frame rate, num/den frames per second */
+  readonly fps: Rational;
+  /** slots in the ring */
   readonly slotCount: number;
+  /** bytes from one slot to the next (page aligned) */
   readonly slotStride: number;
+  /** where the first slot starts in the data segment */
   readonly dataOffset: number;
+  /** size of the data segment */
   readonly totalBytes: number;
+  /** the producer's process id */
   readonly producerPid: number;
+  /** how long a consumer may hold a frame without renewing it */
   readonly holdLifespanMs: number;
+  /** consumer records in the ctl segment */
   readonly maxConsumers: number;
+  /** when the stream was created, wall clock in ns since the epoch */
   readonly createdWallNs: bigint;
 }
 

@@ -1,7 +1,7 @@
 /** Stream file permissions: owner-only by default, optionally shared with a group. */
 import { readFileSync } from 'node:fs';
 import { VidbusError } from '../errors.js';
-import { invalidOption } from './options.js';
+import { invalidOption } from '../util/options.js';
 
 export interface Permissions {
   /** mode of the data file (consumers need read) */

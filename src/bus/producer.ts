@@ -18,11 +18,11 @@ import {
   setPermissions,
   statFd,
 } from '../native/shm.js';
-import { frameLayout, isPixelFormat, PIXEL_FORMATS, type FrameLayout, type PixelFormat } from '../video/formats.js';
-import { monoNs, sleep, wallNs } from './clock.js';
+import { fpsToRational, frameLayout, isPixelFormat, PIXEL_FORMATS, type FrameLayout, type PixelFormat, type Rational } from '../video/formats.js';
+import { monoNs, sleep, wallNs } from '../util/clock.js';
 import { ConsumerTable } from './consumer-table.js';
-import { writeCtlHeader, type RecordSnapshot } from './ctl.js';
-import { registerExitCleanup, unregisterExitCleanup, type ExitCleanup } from './exit.js';
+import { writeCtlHeader, type ConsumerInfo } from './ctl.js';
+import { registerExitCleanup, unregisterExitCleanup } from './exit.js';
 import { totalBytesOf, writeHeader } from './header.js';
 import {
   ctlBytes,
@@ -39,20 +39,21 @@ import {
   StreamState,
 } from './layout.js';
 import { ctlPath, dataPath, tempDataPath, validateStreamName } from './names.js';
-import { checkBoolean, checkInteger, invalidOption, rejectUnknownOptions } from './options.js';
+import { checkBoolean, checkInteger, invalidOption, rejectUnknownOptions } from '../util/options.js';
 import { streamPermissions } from './permissions.js';
-import { sweepOrphanedTemps, tryReclaim } from './reclaim.js';
+import { sweepOrphanedTemps, reclaimStream } from './reclaim.js';
 import { DataViews, CtlViews } from './views.js';
 import { planeViews, slotViews } from './planes.js';
 
-export interface Rational {
-  num: number;
-  den: number;
-}
+export type { Rational };
 
+/** Options of createProducer(). */
 export interface ProducerOptions {
+  /** frame width in pixels */
   width: number;
+  /** frame height in pixels */
   height: number;
+  /** pixel format of every frame */
   format: PixelFormat;
   /** nominal frame rate, for consumers and listings (default 30) */
   fps?: number | Rational;
@@ -92,6 +93,7 @@ const PRODUCER_OPTIONS = [
   'handleSignals',
 ] as const;
 
+/** Per-frame metadata for publish() and write(). */
 export interface PublishOptions {
   /** capture time, CLOCK_MONOTONIC ns (default: now) */
   timestamp?: bigint;
@@ -105,9 +107,13 @@ export interface PublishOptions {
   meta?: Uint8Array;
 }
 
+/** What a producer counted since it was created. */
 export interface ProducerStats {
+  /** frames published */
   published: number;
+  /** frames not published because every slot was held (the producer never waits) */
   dropped: number;
+  /** consumers attached now */
   consumers: number;
 }
 
@@ -119,6 +125,7 @@ export class LoanedFrame {
 
   /** @internal */
   constructor(
+    /** the slot's index in the ring */
     readonly slot: number,
     /** a writable view of the whole slot, straight into shared memory */
     readonly data: Uint8Array,
@@ -136,11 +143,7 @@ function parseFps(fps: ProducerOptions['fps']): Rational {
   if (fps === undefined) return { num: 30, den: 1 };
   if (typeof fps === 'number') {
     if (!Number.isFinite(fps) || fps < 0 || fps > 100000) throw invalidOption('fps', 'a number from 0 to 100000', fps);
-    if (Number.isInteger(fps)) return { num: fps, den: 1 };
-    const num = Math.round(fps * 1000);
-    const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-    const g = gcd(num, 1000);
-    return { num: num / g, den: 1000 / g };
+    return fpsToRational(fps);
   }
   if (typeof fps === 'object' && fps !== null) {
     checkInteger('fps.num', fps.num, 0, 2 ** 31);
@@ -181,7 +184,7 @@ function validate(options: ProducerOptions): Validated {
  * Puts a fully initialised data file under the stream's name. link() is
  * atomic and fails if the name exists, so nobody ever sees a half-made
  * stream under its name, and a stale stream is taken over only after
- * tryReclaim() proved its producer dead.
+ * reclaimStream() proved its producer dead.
  */
 async function takeName(name: string, tempPath: string): Promise<void> {
   const path = dataPath(name);
@@ -192,7 +195,7 @@ async function takeName(name: string, tempPath: string): Promise<void> {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw fsError(e, `creating stream "${name}" at ${path}`, name);
     }
-    const result = tryReclaim(name);
+    const result = reclaimStream(name);
     if (result === 'reclaimed' || result === 'missing') continue;
     if (result === 'no-access') {
       throw new VidbusError(
@@ -214,10 +217,15 @@ async function takeName(name: string, tempPath: string): Promise<void> {
   }
 }
 
-export class Producer implements ExitCleanup {
+/** The one writer of a stream: loan a slot, fill it, publish; or write() a frame with one copy. */
+export class Producer {
+  /** the stream's name */
   readonly name: string;
+  /** format, size, planes and strides of every frame */
   readonly layout: FrameLayout;
+  /** the nominal frame rate */
   readonly fps: Rational;
+  /** slots in the ring */
   readonly slotCount: number;
 
   private dataFd: number;
@@ -426,12 +434,13 @@ export class Producer implements ExitCleanup {
   }
 
   /** The consumers attached now, as they describe themselves. */
-  consumerList(): RecordSnapshot[] {
+  consumerList(): ConsumerInfo[] {
     this.assertOpen();
     this.maybeSweep(true);
     return this.consumers.snapshots();
   }
 
+  /** True once the stream was closed (by close(), or by exit or signal cleanup). */
   get isClosed(): boolean {
     return this.closed;
   }
@@ -481,11 +490,13 @@ export class Producer implements ExitCleanup {
     }
   }
 
+  /** Same as close(). */
   [Symbol.dispose](): void {
     this.close();
   }
 }
 
+/** Creates a stream and becomes its producer: `using p = await createProducer('cam0', { width: 1280, height: 720, format: 'RGBA' })`. */
 export async function createProducer(name: string, options: ProducerOptions): Promise<Producer> {
   validateStreamName(name);
   const v = validate(options);

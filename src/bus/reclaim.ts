@@ -10,6 +10,7 @@ import { fsError } from '../errors.js';
 import { PRODUCER_LOCK_OFFSET } from './layout.js';
 import { ctlPath, dataPath, FILE_PREFIX, SHM_DIR, TEMP_MARK } from './names.js';
 
+/** What reclaimStream() did: removed a dead producer's files, found the producer alive, found nothing, or may not touch them. */
 export type ReclaimResult = 'reclaimed' | 'alive' | 'missing' | 'no-access';
 
 function unlinkIfExists(path: string): void {
@@ -20,7 +21,8 @@ function unlinkIfExists(path: string): void {
   }
 }
 
-export function tryReclaim(name: string): ReclaimResult {
+/** Removes the files of a stream whose producer died (proved by taking its liveness lock); a live stream is never touched. */
+export function reclaimStream(name: string): ReclaimResult {
   const path = dataPath(name);
   let fd: number;
   try {

@@ -6,35 +6,43 @@
 import { readdirSync } from 'node:fs';
 import { VidbusError } from '../errors.js';
 import { closeFd, lockHeld, Mapping, openShmFile, statFd } from '../native/shm.js';
-import { checkCtl, snapshotRecord, type RecordSnapshot } from './ctl.js';
+import { checkCtl, snapshotRecord, type ConsumerInfo } from './ctl.js';
 import { checkIdentity, readHeader, type StreamDescription } from './header.js';
 import { ctlBytes, HEADER_BYTES, PRODUCER_LOCK_OFFSET, R, recordOffset } from './layout.js';
 import { ctlPath, dataPath, SHM_DIR, streamNameOfFile } from './names.js';
-import { sweepOrphanedTemps, tryReclaim } from './reclaim.js';
+import { sweepOrphanedTemps, reclaimStream } from './reclaim.js';
 import { CtlViews, DataViews } from './views.js';
 
+/** live: a producer is attached; initializing: being created; stale: its producer died; corrupt: fails validation; no-access: not ours to read. */
 export type StreamStatus = 'live' | 'initializing' | 'stale' | 'corrupt' | 'no-access';
 
+/** One stream in /dev/shm as its header and consumer table say, read without any daemon. */
 export interface StreamInfo {
+  /** the stream name */
   name: string;
+  /** whether it is live */
   status: StreamStatus;
   /** set when status is 'live' or 'stale' */
   description?: StreamDescription;
+  /** frames published so far */
   published: number;
+  /** frames dropped because every slot was held */
   dropped: number;
-  consumers: RecordSnapshot[];
+  /** its live consumers */
+  consumers: ConsumerInfo[];
   /** ms since the last publish, undefined before the first */
   lastPublishAgeMs?: number;
   /** what is wrong, for 'corrupt' and 'no-access' */
   problem?: string;
 }
 
+/** Options of listStreams(). */
 export interface ListOptions {
   /** remove stale streams (dead producers) instead of listing them */
   reclaim?: boolean;
 }
 
-function liveConsumers(name: string, desc: StreamDescription, dataIno: bigint): RecordSnapshot[] {
+function liveConsumers(name: string, desc: StreamDescription, dataIno: bigint): ConsumerInfo[] {
   let fd: number;
   try {
     fd = openShmFile(ctlPath(name), 'read-only');
@@ -48,7 +56,7 @@ function liveConsumers(name: string, desc: StreamDescription, dataIno: bigint): 
     mapping = new Mapping(fd, ctlBytes(desc.maxConsumers), false, false);
     if (checkCtl(mapping.buffer, size, name, desc.maxConsumers, dataIno) !== 'ready') return [];
     const ctl = new CtlViews(mapping.buffer, desc.maxConsumers);
-    const out: RecordSnapshot[] = [];
+    const out: ConsumerInfo[] = [];
     for (let i = 0; i < desc.maxConsumers; i++) {
       if (Atomics.load(ctl.i32, CtlViews.rec32(i, R.active)) !== 1) continue;
       if (lockHeld(fd, recordOffset(i))) out.push(snapshotRecord(ctl, i));
@@ -62,7 +70,7 @@ function liveConsumers(name: string, desc: StreamDescription, dataIno: bigint): 
 
 /** Reads one stream's header and counters without attaching to it. */
 export function inspectStream(name: string): StreamInfo {
-  const base = { name, published: 0, dropped: 0, consumers: [] as RecordSnapshot[] };
+  const base = { name, published: 0, dropped: 0, consumers: [] as ConsumerInfo[] };
   let fd: number;
   try {
     fd = openShmFile(dataPath(name), 'read-only');
@@ -100,6 +108,7 @@ export function inspectStream(name: string): StreamInfo {
   }
 }
 
+/** Every vidbus stream in /dev/shm, read directly from the headers (no daemon). */
 export function listStreams(options: ListOptions = {}): StreamInfo[] {
   let entries: string[];
   try {
@@ -113,7 +122,7 @@ export function listStreams(options: ListOptions = {}): StreamInfo[] {
     const name = streamNameOfFile(entry);
     if (name === undefined) continue;
     const info = inspectStream(name);
-    if (options.reclaim && info.status === 'stale' && tryReclaim(name) === 'reclaimed') continue;
+    if (options.reclaim && info.status === 'stale' && reclaimStream(name) === 'reclaimed') continue;
     out.push(info);
   }
   return out;

@@ -9,7 +9,9 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { UsageError, parseArgs, parsePositive, parseSize } from './usage.js';
+import { untilStopped } from '../util/signals.js';
+import { parseOptions, type Command } from './command.js';
+import { UsageError, parsePositive, parseSize } from './usage.js';
 
 export interface DemoArgs {
   width: number;
@@ -19,24 +21,34 @@ export interface DemoArgs {
   name: string;
 }
 
+const DEMO_OPTIONS = {
+  size: { type: 'string', default: '1280x720', value: 'WxH', help: 'the pattern\'s size (default 1280x720)' },
+  fps: { type: 'string', default: '30', value: 'N', help: 'its rate (default 30)' },
+  seconds: { type: 'string', value: 'N', help: 'stop after this long (default: Ctrl-C)' },
+  name: { type: 'string', value: 'STREAM', help: 'the stream name (default demo-<pid>)' },
+} as const;
+
 export function parseDemoArgs(argv: string[]): DemoArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: { size: { type: 'string', default: '1280x720' }, fps: { type: 'string', default: '30' }, seconds: { type: 'string' }, name: { type: 'string' } }, strict: true });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const v = parsed.values;
+  const v = parseOptions(DEMO_OPTIONS, argv).values as Record<string, string | undefined>;
   const size = parseSize('size', v.size!);
   if (size.width % 2 || size.height % 2) throw new UsageError(`--size needs even numbers (the virtual camera's formats do); received ${v.size}`);
   return { ...size, fps: parsePositive('fps', v.fps!), seconds: v.seconds !== undefined ? parsePositive('seconds', v.seconds, true) : undefined, name: v.name ?? `demo-${process.pid}` };
 }
 
-export async function demo(argv: string[]): Promise<void> {
+export const demoCommand: Command = {
+  name: 'demo',
+  summary: 'The main job: a test-pattern stream, live stats, a browser preview, and the virtual camera.',
+  synopsis: ['[--seconds N] [--size 1280x720] [--fps 30] [--name STREAM]'],
+  options: DEMO_OPTIONS,
+  examples: ['demo'],
+  run: (argv, { signal }) => demo(argv, signal),
+};
+
+async function demo(argv: string[], signal: AbortSignal): Promise<void> {
   const args = parseDemoArgs(argv);
   const { createPatternSource } = await import('../sources/pattern-source.js');
   const { WebPreview } = await import('../sinks/web-preview.js');
-  const { listLoopbackDevices, MODPROBE_LINE } = await import('../sinks/v4l2loopback.js');
+  const { listLoopbackDevices, MODPROBE_LINE } = await import('../devices/loopback.js');
   const { VcamService } = await import('../daemon/vcam-service.js');
   const pattern = await createPatternSource({ name: args.name, width: args.width, height: args.height, fps: args.fps });
   const cli = fileURLToPath(new URL('./main.js', import.meta.url));
@@ -77,16 +89,11 @@ export async function demo(argv: string[]): Promise<void> {
     say(`producer: published ${p.published} dropped ${p.dropped} consumers ${p.consumers} | consumer: ${c.fps} fps, received ${c.received}, missed ${c.missed}, latency p50 ${c.latency.p50Ms} ms p99 ${c.latency.p99Ms} ms`);
   });
 
-  await new Promise<void>((resolve) => {
-    const timer = args.seconds ? setTimeout(resolve, args.seconds * 1000) : undefined;
-    const stop = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    consumer.once('exit', stop);
-  });
+  const consumerExited = new Promise((resolve) => consumer.once('exit', resolve));
+  let timer: NodeJS.Timeout | undefined;
+  const elapsed = args.seconds ? new Promise((resolve) => (timer = setTimeout(resolve, args.seconds! * 1000))) : new Promise(() => undefined);
+  await untilStopped(signal, consumerExited, elapsed);
+  clearTimeout(timer);
   // The consumer first (it prints its summary), then the rest.
   if (consumer.exitCode === null && consumer.signalCode === null) {
     consumer.kill('SIGTERM');

@@ -1,5 +1,6 @@
 /** `vidbus list [--watch] [--json]`: live streams, read straight from /dev/shm. */
-import { UsageError, parseArgs } from './usage.js';
+import { untilStopped } from '../util/signals.js';
+import { parseOptions, type Command } from './command.js';
 import type { StreamInfo } from '../bus/streams.js';
 
 function row(s: StreamInfo): Record<string, unknown> {
@@ -30,29 +31,34 @@ export function formatStreams(streams: StreamInfo[]): string {
   return `${cells.map((line) => line.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')}\n`;
 }
 
+const LIST_OPTIONS = {
+  watch: { type: 'boolean', default: false, help: 'refresh every second until Ctrl-C' },
+  json: { type: 'boolean', default: false, help: 'one JSON array per listing' },
+} as const;
+
 export function parseListArgs(argv: string[]): { watch: boolean; json: boolean } {
-  try {
-    const v = parseArgs({ args: argv, options: { watch: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } }, strict: true }).values;
-    return { watch: v.watch === true, json: v.json === true };
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const { values: v } = parseOptions(LIST_OPTIONS, argv);
+  return { watch: v.watch === true, json: v.json === true };
 }
 
-export async function list(argv: string[]): Promise<void> {
-  const args = parseListArgs(argv);
-  const { listStreams } = await import('../bus/streams.js');
-  const print = () => {
-    const streams = listStreams();
-    if (args.json) process.stdout.write(`${JSON.stringify(streams.map(row))}\n`);
-    else process.stdout.write(`${args.watch && process.stdout.isTTY ? '\x1b[H\x1b[2J' : ''}${formatStreams(streams)}`);
-  };
-  print();
-  if (!args.watch) return;
-  const timer = setInterval(print, 1000);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  clearInterval(timer);
-}
+export const listCommand: Command = {
+  name: 'list',
+  summary: 'Live streams: format, size, fps, producer, consumers, age.',
+  synopsis: ['[--watch] [--json]'],
+  options: LIST_OPTIONS,
+  examples: ['list --watch'],
+  async run(argv, { signal }) {
+    const args = parseListArgs(argv);
+    const { listStreams } = await import('../bus/streams.js');
+    const print = () => {
+      const streams = listStreams();
+      if (args.json) process.stdout.write(`${JSON.stringify(streams.map(row))}\n`);
+      else process.stdout.write(`${args.watch && process.stdout.isTTY ? '\x1b[H\x1b[2J' : ''}${formatStreams(streams)}`);
+    };
+    print();
+    if (!args.watch) return;
+    const timer = setInterval(print, 1000);
+    await untilStopped(signal);
+    clearInterval(timer);
+  },
+};

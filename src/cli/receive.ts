@@ -4,7 +4,9 @@
  * (raw frames, or the encoded bitstream as received: Annex B for H.264).
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { UsageError, parseArgs, parsePositive } from './usage.js';
+import { withTimeout } from '../util/signals.js';
+import { parseOptions, type Command } from './command.js';
+import { UsageError, parsePositive } from './usage.js';
 
 export interface ReceiveArgs {
   stream: string;
@@ -16,29 +18,21 @@ export interface ReceiveArgs {
   policy: 'latest' | 'every';
 }
 
+const RECEIVE_OPTIONS = {
+  output: { type: 'string', short: 'o', value: 'FILE', help: 'write frames as received (raw frames, or the encoded bitstream); implies --every' },
+  count: { type: 'string', short: 'c', value: 'N', help: 'stop after N frames (exit 1 if the timeout comes first)' },
+  timeout: { type: 'string', short: 't', value: 'SECONDS', help: 'stop after this long' },
+  every: { type: 'boolean', default: false, help: 'every frame in order, counting the ones missed (default: the newest)' },
+  'stats-only': { type: 'boolean', default: false, help: 'only the statistics' },
+  json: { type: 'boolean', default: false, help: 'one JSON line per second and a summary on stdout' },
+} as const;
+
 export function parseReceiveArgs(argv: string[]): ReceiveArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        output: { type: 'string', short: 'o' },
-        count: { type: 'string', short: 'c' },
-        timeout: { type: 'string', short: 't' },
-        'stats-only': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        every: { type: 'boolean', default: false },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseOptions(RECEIVE_OPTIONS, argv, true);
   const [stream, ...extra] = parsed.positionals;
   if (!stream) throw new UsageError('receive needs a stream name: vidbus receive <stream>');
   if (extra.length) throw new UsageError(`receive takes one stream; received also ${extra.join(' ')}`);
-  const v = parsed.values;
+  const v = parsed.values as Record<string, string | boolean | undefined> & { output?: string; count?: string; timeout?: string };
   if (v.output !== undefined && v['stats-only']) throw new UsageError('--stats-only and -o exclude each other');
   const out: ReceiveArgs = { stream, statsOnly: v['stats-only'] === true, json: v.json === true, policy: v.every || v.output !== undefined ? 'every' : 'latest' };
   if (v.output !== undefined) out.output = v.output;
@@ -47,18 +41,23 @@ export function parseReceiveArgs(argv: string[]): ReceiveArgs {
   return out;
 }
 
+export const receiveCommand: Command = {
+  name: 'receive',
+  summary: 'Consume a stream: fps, latency, missed frames; -o saves it.',
+  synopsis: ['<stream> [-o FILE] [-c COUNT] [-t SECONDS] [--every] [--stats-only] [--json]'],
+  options: RECEIVE_OPTIONS,
+  examples: ['receive cam0 -c 100 --json'],
+  run: (argv, { signal }) => receive(argv, signal),
+};
+
 /** Returns the exit code: 0, or 1 when the timeout passed before `count` frames. */
-export async function receive(argv: string[]): Promise<number> {
+async function receive(argv: string[], signal: AbortSignal): Promise<number> {
   const args = parseReceiveArgs(argv);
   const { openConsumer } = await import('../bus/consumer.js');
   const { formatInfo } = await import('../video/formats.js');
   const consumer = await openConsumer(args.stream, { policy: args.policy });
   const file = args.output !== undefined ? openSync(args.output, 'w') : undefined;
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const timeout = args.timeoutS !== undefined ? setTimeout(() => stop.abort(), args.timeoutS * 1000) : undefined;
+  const stop = withTimeout(signal, args.timeoutS !== undefined ? args.timeoutS * 1000 : undefined);
   const tty = process.stderr.isTTY === true;
   let received = 0;
   let bytes = 0;
@@ -83,7 +82,7 @@ export async function receive(argv: string[]): Promise<number> {
       if (args.count !== undefined && received >= args.count) break;
       let frame;
       try {
-        frame = await consumer.next({ signal: stop.signal });
+        frame = await consumer.next({ signal: stop });
       } catch (e) {
         // Stopped (signal, timeout), or the producer ended or died: report what was received.
         const code = (e as { code?: string }).code;
@@ -105,9 +104,6 @@ export async function receive(argv: string[]): Promise<number> {
     }
   } finally {
     clearInterval(ticker);
-    clearTimeout(timeout);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
     if (file !== undefined) closeSync(file);
     report('summary');
     consumer.close();

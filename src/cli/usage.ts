@@ -1,5 +1,5 @@
 import { parseArgs as nodeParseArgs, type ParseArgsConfig } from 'node:util';
-import { closestName } from '../bus/options.js';
+import { closestName } from '../util/options.js';
 
 /** A wrong command line: main() prints the message and the usage, and exits with 2. */
 export class UsageError extends Error {}

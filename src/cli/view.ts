@@ -2,25 +2,25 @@
  * `vidbus view <stream>`: the stream live in a browser (MJPEG to an <img>,
  * with its stats), served on 127.0.0.1 with a random token in the URL.
  */
-import { UsageError, parseArgs, parsePositive } from './usage.js';
+import { untilStopped } from '../util/signals.js';
+import { parseOptions, type Command } from './command.js';
+import { UsageError, parsePositive } from './usage.js';
 import type { WebPreviewOptions } from '../sinks/web-preview.js';
 
+const VIEW_OPTIONS = {
+  port: { type: 'string', value: 'N', help: 'the port to listen on (default: any free one)' },
+  host: { type: 'string', value: 'ADDRESS', help: 'the address to listen on (default 127.0.0.1)' },
+  fps: { type: 'string', value: 'N', help: 'at most this many pictures a second (default 15)' },
+  quality: { type: 'string', value: '1-100', help: 'JPEG quality (default 75)' },
+  width: { type: 'string', value: 'N', help: 'scale down to at most this width (default 1280)' },
+} as const;
+
 export function parseViewArgs(argv: string[]): WebPreviewOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: { host: { type: 'string' }, port: { type: 'string' }, fps: { type: 'string' }, quality: { type: 'string' }, width: { type: 'string' } },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseOptions(VIEW_OPTIONS, argv, true);
   const [stream, ...extra] = parsed.positionals;
   if (!stream) throw new UsageError('view needs a stream name: vidbus view <stream>');
   if (extra.length) throw new UsageError(`view takes one stream; received also ${extra.join(' ')}`);
-  const v = parsed.values;
+  const v = parsed.values as Record<string, string | undefined>;
   const options: WebPreviewOptions = { stream };
   if (v.host !== undefined) options.host = v.host;
   if (v.port !== undefined) {
@@ -34,18 +34,22 @@ export function parseViewArgs(argv: string[]): WebPreviewOptions {
   return options;
 }
 
-export async function view(argv: string[]): Promise<void> {
-  const options = parseViewArgs(argv);
-  const { WebPreview } = await import('../sinks/web-preview.js');
-  const preview = await WebPreview.start(options);
-  if (options.host && !['127.0.0.1', 'localhost', '::1'].includes(options.host)) {
-    process.stderr.write(`vidbus view: listening on ${options.host}: anyone who can reach it and has the URL (with its token) can watch.\n`);
-  }
-  process.stdout.write(`${preview.url}\n`);
-  process.stderr.write(`vidbus view: open the URL above in a browser (Ctrl-C to stop)\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await preview.close();
-}
+export const viewCommand: Command = {
+  name: 'view',
+  summary: 'Watch a stream in the browser: prints a local URL with an access token.',
+  synopsis: ['<stream> [--port 0] [--host 127.0.0.1] [--fps 15] [--quality 75] [--width 1280]'],
+  options: VIEW_OPTIONS,
+  examples: ['view cam0'],
+  async run(argv, { signal }) {
+    const options = parseViewArgs(argv);
+    const { WebPreview } = await import('../sinks/web-preview.js');
+    const preview = await WebPreview.start(options);
+    if (options.host && !['127.0.0.1', 'localhost', '::1'].includes(options.host)) {
+      process.stderr.write(`vidbus view: listening on ${options.host}: anyone who can reach it and has the URL (with its token) can watch.\n`);
+    }
+    process.stdout.write(`${preview.url}\n`);
+    process.stderr.write(`vidbus view: open the URL above in a browser (Ctrl-C to stop)\n`);
+    await untilStopped(signal);
+    await preview.close();
+  },
+};

@@ -7,13 +7,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
+/** Options of installUnit(). */
 export interface UnitOptions {
   /** the stream the camera shows; names the unit */
   from: string;
   /** the vcam arguments to run with (without --install-service) */
   args: string[];
-  /** node and the CLI script to start */
+  /** the node binary to start */
   node: string;
+  /** the vidbus CLI script (dist/src/cli/main.js) */
   cli: string;
   /** where systemd user units live (default ~/.config/systemd/user) */
   unitDir?: string;
@@ -47,8 +49,16 @@ export const PERSISTENT_DEVICE_CONFIG = {
   '/etc/modprobe.d/v4l2loopback.conf': 'options v4l2loopback devices=1 exclusive_caps=1 card_label="vidbus camera"\n',
 };
 
+/** What installUnit() wrote and what to run next. */
+export interface InstalledUnit {
+  /** the unit file */
+  path: string;
+  /** the commands to enable it, and to create the device at every boot */
+  next: string[];
+}
+
 /** Writes the unit; returns its path and what to run next. */
-export function installUnit(options: UnitOptions): { path: string; next: string[] } {
+export function installUnit(options: UnitOptions): InstalledUnit {
   const dir = options.unitDir ?? join(homedir(), '.config', 'systemd', 'user');
   mkdirSync(dir, { recursive: true });
   const name = unitName(options.from);

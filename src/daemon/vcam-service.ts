@@ -20,52 +20,61 @@ import { isVidbusError, VidbusError } from '../errors.js';
 import { openConsumer, type Consumer } from '../bus/consumer.js';
 import type { Frame } from '../bus/frame.js';
 import { performance } from 'node:perf_hooks';
-import { monoNs } from '../bus/clock.js';
-import { LatencyWindow, type LatencySummary } from '../bus/latency.js';
-import { checkInteger, invalidOption, rejectUnknownOptions } from '../bus/options.js';
-import { LoopbackOutput, type LoopbackFormat } from '../sinks/v4l2loopback.js';
+import { monoNs } from '../util/clock.js';
+import { LatencyWindow, type LatencySummary } from '../util/latency.js';
+import { checkInteger, invalidOption, rejectUnknownOptions } from '../util/options.js';
+import { DEFAULT_SINK, findSink, openSink } from '../sinks/builtin.js';
+import type { FrameSink, SinkOpenOptions } from '../sinks/sink.js';
 import { convertFrame, fitFrame } from '../video/convert.js';
-import { formatInfo, frameLayout, type FrameLayout } from '../video/formats.js';
+import { formatInfo, frameLayout, isRawFormat, RAW_FORMATS, type FrameLayout, type RawFormat } from '../video/formats.js';
 import { FrameFitter } from '../video/frame-fitter.js';
 import { flattenAlpha, loadImage } from '../video/image-file.js';
 import { drawPlaceholder, PLACEHOLDER_BACKGROUND } from '../video/placeholder.js';
 
+/** Options of VcamService.start(). */
 export interface VcamOptions {
   /** the bus stream to show */
   from: string;
-  /** device path or card label (default: the first free loopback device) */
+  /** where the backend writes: for v4l2loopback a device path or card label (default: the first free loopback device) */
   device?: string;
+  /** the sink backend by its registered name (default 'v4l2loopback'; 'memory' and 'null' need no device) */
+  backend?: string;
+  /** what readers get, pixels (default 1280) */
   width?: number;
+  /** what readers get, pixels (default 720) */
   height?: number;
+  /** the rate readers get (default 30) */
   fps?: number;
   /** what readers get (default YUYV) */
-  format?: LoopbackFormat;
+  format?: RawFormat;
   /** show the placeholder after this long without a frame (default 1000 ms) */
   stallMs?: number;
   /** a PNG or JPEG shown instead of the generated card while no producer is live */
   placeholder?: string;
 }
 
-const OPTIONS = ['from', 'device', 'width', 'height', 'fps', 'format', 'stallMs', 'placeholder'] as const;
+const OPTIONS = ['from', 'device', 'backend', 'width', 'height', 'fps', 'format', 'stallMs', 'placeholder'] as const;
 
-/** Where the service writes: a v4l2loopback device, or for benchmarks any sink of fixed layout. */
-export interface FrameSink {
-  readonly path: string;
-  readonly card: string;
-  readonly layout: FrameLayout;
-  readonly frameBytes: number;
-  write(frame: Uint8Array): void;
-  close(): void;
-}
+export type { FrameSink };
 
+/** live: showing the stream; placeholder: no producer, or it stalled. */
 export type VcamState = 'live' | 'placeholder';
 
+/** What the camera showed. */
 export interface VcamStats {
+  /** the sink backend */
+  backend: string;
+  /** where frames go (the device path for v4l2loopback) */
   device: string;
+  /** what readers see (the card label) */
   label: string;
+  /** what it shows now */
   state: VcamState;
+  /** frames handed to the sink */
   framesWritten: number;
+  /** of which from the stream */
   liveFrames: number;
+  /** of which the placeholder */
   placeholderFrames: number;
   /** frames that could not be shown (undecodable MJPEG, H.264) */
   badFrames: number;
@@ -76,7 +85,8 @@ export interface VcamStats {
 /** Warnings about bad frames are printed at most this often. */
 const WARNING_INTERVAL_MS = 5000;
 
-export class VcamService {
+/** Owns one camera (a sink) for its whole life and feeds it from a bus stream, with a placeholder while no producer is live. */
+export class VcamService implements AsyncDisposable {
   private readonly rgbaLayout: FrameLayout;
   private readonly rgba: Uint8Array;
   private readonly out: Uint8Array;
@@ -112,10 +122,11 @@ export class VcamService {
     this.periodMs = 1000 / fps;
     this.rgbaLayout = frameLayout('RGBA', output.layout.width, output.layout.height);
     this.rgba = new Uint8Array(this.rgbaLayout.frameBytes);
-    this.out = new Uint8Array(output.frameBytes);
+    this.out = new Uint8Array(output.layout.frameBytes);
   }
 
-  static async start(options: VcamOptions, openSink: (o: { width: number; height: number; format: LoopbackFormat; fps: number; device?: string }) => FrameSink = openLoopback): Promise<VcamService> {
+  /** Opens the stream (following it), then the sink, and shows a first picture at once. */
+  static async start(options: VcamOptions): Promise<VcamService> {
     rejectUnknownOptions('vcam', options, OPTIONS);
     if (typeof options.from !== 'string') throw invalidOption('from', 'a stream name', options.from);
     const width = checkInteger('width', options.width ?? 1280, 48, 8192);
@@ -124,14 +135,17 @@ export class VcamService {
     const fps = checkInteger('fps', options.fps ?? 30, 1, 240);
     const stallMs = checkInteger('stallMs', options.stallMs ?? 1000, 1, 3_600_000);
     const format = options.format ?? 'YUYV';
-    if (!formatInfo(format as never) || formatInfo(format).encoded) throw invalidOption('format', 'YUYV, UYVY, I420, NV12, RGBA, BGRA, RGB24, BGR24 or GRAY8', format);
+    if (!isRawFormat(format)) throw invalidOption('format', RAW_FORMATS.join(', '), format);
+    const backend = options.backend ?? DEFAULT_SINK;
+    findSink(backend); // an unknown backend fails before anything is opened
     // The picture first (a bad file fails before anything is opened), then the
     // consumer (a bad stream name fails before the device is touched).
     const picture = options.placeholder !== undefined ? loadImage(options.placeholder) : undefined;
     const consumer = await openConsumer(options.from, { policy: 'latest', follow: true });
     let output: FrameSink;
     try {
-      output = openSink({ width, height, format, fps, ...(options.device !== undefined ? { device: options.device } : {}) });
+      const sinkOptions: SinkOpenOptions = { width, height, format, fps, ...(options.device !== undefined ? { target: options.device } : {}) };
+      output = await openSink(backend, sinkOptions);
     } catch (e) {
       consumer.close();
       throw e;
@@ -139,7 +153,7 @@ export class VcamService {
     let placeholderFrame: Uint8Array | undefined;
     if (picture) {
       flattenAlpha(picture, PLACEHOLDER_BACKGROUND);
-      placeholderFrame = new Uint8Array(output.frameBytes);
+      placeholderFrame = new Uint8Array(output.layout.frameBytes);
       fitFrame(picture.data, frameLayout('RGBA', picture.width, picture.height), placeholderFrame, output.layout);
     }
     const service = new VcamService(output, consumer, fps, stallMs, placeholderFrame);
@@ -243,10 +257,12 @@ export class VcamService {
     this.timer = setTimeout(() => this.write(true), Math.max(0, this.dueMs - performance.now()));
   }
 
+  /** What the camera showed, and the latency it added. */
   stats(): VcamStats {
     return {
-      device: this.output.path,
-      label: this.output.card,
+      backend: this.output.backend,
+      device: this.output.target,
+      label: this.output.label,
       state: this.state,
       framesWritten: this.written,
       liveFrames: this.live,
@@ -256,8 +272,14 @@ export class VcamService {
     };
   }
 
+  /** Where frames go (the device path for v4l2loopback). */
   get device(): string {
-    return this.output.path;
+    return this.output.target;
+  }
+
+  /** The open sink (tests inspect a memory sink through this). */
+  get sink(): FrameSink {
+    return this.output;
   }
 
   /** Stops writing, releases the device (STREAMOFF) and the stream. Idempotent. */
@@ -272,8 +294,9 @@ export class VcamService {
     this.fitter.close();
     this.output.close();
   }
-}
 
-function openLoopback(o: { width: number; height: number; format: LoopbackFormat; fps: number; device?: string }): FrameSink {
-  return LoopbackOutput.open({ width: o.width, height: o.height, format: o.format, fps: { num: o.fps, den: 1 }, ...(o.device !== undefined ? { device: o.device } : {}) });
+  /** Same as close(). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
 }

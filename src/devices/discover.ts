@@ -7,35 +7,62 @@
  * VBI, radio...). On request, each node's formats with sizes and rates.
  */
 import { isVidbusError } from '../errors.js';
-import { queryCapabilities, V4L2_CAP, videoNodePaths, type DeviceCapabilities } from '../native/v4l2.js';
+import { openVideoNode, queryCapabilities, V4L2_CAP, videoNodePaths, type DeviceCapabilities } from '../native/v4l2.js';
 import { BUF_TYPE, enumerateFormats, enumerateFrameRates, enumerateFrameSizes, type FormatDescription, type FrameRates, type FrameSize } from '../native/v4l2-stream.js';
-import { openDevice } from '../sources/capture-session.js';
-import { exclusiveCapsFlags, LOOPBACK_DRIVER } from '../sinks/v4l2loopback.js';
+import { exclusiveCapsFlags, LOOPBACK_DRIVER } from './loopback.js';
 import { formatFromFourcc } from '../video/formats.js';
 import { closeSync } from 'node:fs';
 
+/** What a video node is for, from its capabilities and formats. */
 export type DeviceRole = 'camera' | 'loopback-output' | 'loopback-capture' | 'loopback-idle' | 'encoder' | 'decoder' | 'converter' | 'output' | 'other';
 
+/** One format of a device, with its sizes and rates. */
 export interface FormatDetail {
+  /** the FourCC, e.g. 'YUYV' */
   fourcc: string;
   /** vidbus's name for it, when vidbus handles it */
   format: string | undefined;
+  /** the driver's name for it */
   description: string;
+  /** an encoded format */
   compressed: boolean;
-  sizes: { width: number; height: number; fps: number[] }[] | FrameSize[];
+  /** discrete sizes with their rates, or the ranges the device accepts */
+  sizes: SizeWithRates[] | FrameSize[];
 }
 
+/** A discrete size and the rates offered at it. */
+export interface SizeWithRates {
+  /** pixels */
+  width: number;
+  /** pixels */
+  height: number;
+  /** frames per second offered at this size */
+  fps: number[];
+}
+
+/** One /dev/video node, classified. */
 export interface DeviceInfo {
+  /** the node, e.g. /dev/video0 */
   path: string;
+  /** what it is for */
   role: DeviceRole;
+  /** the driver's name */
   driver: string;
+  /** the device's label */
   card: string;
+  /** where it is attached */
   busInfo: string;
+  /** the driver's kernel version */
   version: string;
   /** loopback devices: whether Chrome can see it (exclusive_caps=1) */
   exclusiveCaps?: boolean;
   /** formats on the side that matters (capture for cameras; both for mem2mem) */
-  formats?: { capture?: FormatDetail[]; output?: FormatDetail[] };
+  formats?: {
+    /** what it captures */
+    capture?: FormatDetail[];
+    /** what it takes */
+    output?: FormatDetail[];
+  };
   /** why the node could not be read, if it could not */
   error?: string;
 }
@@ -108,7 +135,7 @@ export function listDevices(options: { formats?: boolean } = {}): DeviceInfo[] {
     let outputFormats: FormatDescription[] = [];
     let fd: number | undefined;
     try {
-      fd = openDevice(path);
+      fd = openVideoNode(path);
       captureFormats = safeFormats(fd, [BUF_TYPE.CAPTURE, BUF_TYPE.CAPTURE_MPLANE]);
       outputFormats = safeFormats(fd, [BUF_TYPE.OUTPUT, BUF_TYPE.OUTPUT_MPLANE]);
     } catch {

@@ -10,8 +10,8 @@ import { release } from 'node:os';
 import { join } from 'node:path';
 import { videoNodePaths } from '../native/v4l2.js';
 import { listDevices, type DeviceRole } from './discover.js';
-import { loopbackVersion } from '../sinks/loopback-doctor.js';
-import { readText as read } from '../sinks/v4l2loopback.js';
+import { loopbackVersion } from './loopback.js';
+import { readText as read } from '../util/sysfs.js';
 
 export interface SystemInfo {
   kernel: string;

@@ -19,8 +19,8 @@ import { VidbusError, isVidbusError } from '../errors.js';
 import { followExistingStream, type Consumer } from '../bus/consumer.js';
 import { createProducer, type Producer } from '../bus/producer.js';
 import type { Frame } from '../bus/frame.js';
-import { invalidOption, rejectUnknownOptions } from '../bus/options.js';
-import { monoNs } from '../bus/clock.js';
+import { invalidOption, rejectUnknownOptions } from '../util/options.js';
+import { monoNs } from '../util/clock.js';
 import { fitFrame } from '../video/convert.js';
 import { formatInfo, frameLayout, isPixelFormat, type FrameLayout, type RawFormat } from '../video/formats.js';
 import { FrameFitter } from '../video/frame-fitter.js';
@@ -28,6 +28,7 @@ import { loadImage } from '../video/image-file.js';
 import { Compositor, type Effect } from './compositor.js';
 import { Segmenter, type SegmentationModel } from './segmenter.js';
 
+/** Which effect: exactly one of blur, background or color; plus an optional touch-up of the person. */
 export interface EffectSpec {
   /** background blur strength in pixels (1..200) */
   blur?: number;
@@ -37,12 +38,17 @@ export interface EffectSpec {
   color?: string;
   /** touch-up of the person: brightness -100..100, contrast 0.5..2 */
   brightness?: number;
+  /** the person's contrast, 0.5 to 2 (1 = unchanged) */
   contrast?: number;
 }
 
+/** Options of createEffectStage(). */
 export interface EffectStageOptions {
+  /** the stream to read */
   input: string;
+  /** the stream to publish the result to */
   output: string;
+  /** the effect */
   effect: EffectSpec;
   /** output format (default: the input's, or RGBA for MJPEG input) */
   format?: RawFormat;
@@ -60,18 +66,27 @@ const READERS_CHECK_MS = 250;
  * main thread's share (decode + composite + encode), which sets the rate.
  */
 export interface StageTimings {
+  /** input frame to RGB */
   decode: number;
+  /** the model, in the worker */
   inference: number;
+  /** mask and blend */
   composite: number;
+  /** RGB to the output format */
   encode: number;
+  /** the main thread's share */
   total: number;
 }
 
+/** What the stage did. */
 export interface StageStats {
+  /** frames published to the output */
   processed: number;
   /** true while nobody reads the output and the stage takes no frames */
   idle: boolean;
+  /** frames that could not be processed */
   failed: number;
+  /** where the time of a frame goes */
   timings: StageTimings;
 }
 
@@ -85,6 +100,7 @@ export function parseEffect(spec: EffectSpec): Effect {
   return { kind: 'color', rgb: [parseInt(m[1]!, 16), parseInt(m[2]!, 16), parseInt(m[3]!, 16)] };
 }
 
+/** Background effects between two streams (see createEffectStage): idle while nothing reads the output. */
 export class EffectStage implements AsyncDisposable {
   private producer: Producer | undefined;
   private compositor: Compositor | undefined;
@@ -115,7 +131,8 @@ export class EffectStage implements AsyncDisposable {
     this.loop = this.run();
   }
 
-  static async start(options: EffectStageOptions): Promise<EffectStage> {
+  /** Opens the input, creates the output and loads the model. */
+  static async create(options: EffectStageOptions): Promise<EffectStage> {
     rejectUnknownOptions('createEffectStage', options, OPTIONS);
     if (typeof options.input !== 'string') throw invalidOption('input', 'a stream name', options.input);
     if (typeof options.output !== 'string') throw invalidOption('output', 'a stream name', options.output);
@@ -160,6 +177,7 @@ export class EffectStage implements AsyncDisposable {
     this.compositor = new Compositor(width, height, this.effect, { ...(brightness !== undefined ? { brightness } : {}), ...(contrast !== undefined ? { contrast } : {}) });
   }
 
+  /** The output stream's name. */
   get output(): string {
     return this.options.output;
   }
@@ -257,6 +275,7 @@ export class EffectStage implements AsyncDisposable {
     }
   }
 
+  /** What the stage did and where the time goes. */
   stats(): StageStats {
     return { processed: this.processed, idle: this.idle, failed: this.failed, timings: this.timings };
   }
@@ -272,11 +291,13 @@ export class EffectStage implements AsyncDisposable {
     this.producer?.close();
   }
 
+  /** Same as close(). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
 }
 
+/** Background blur or replacement as a stage from `input` to `output`: `await using stage = await createEffectStage({ input: 'cam0', output: 'cam0-fx', effect: { blur: 12 } })`. */
 export function createEffectStage(options: EffectStageOptions): Promise<EffectStage> {
-  return EffectStage.start(options);
+  return EffectStage.create(options);
 }

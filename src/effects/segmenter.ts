@@ -16,6 +16,7 @@ import { stretchFrame } from '../video/convert.js';
 import { frameLayout, type FrameLayout } from '../video/formats.js';
 import type { WorkerInit, WorkerReply } from './segmenter-worker.js';
 
+/** MediaPipe's selfie-segmentation models: general (256x256) or landscape (144x256, faster). */
 export type SegmentationModel = 'general' | 'landscape';
 
 const MODEL_FILES: Record<SegmentationModel, string> = { general: 'selfie_segmentation.tflite', landscape: 'selfie_segmentation_landscape.tflite' };
@@ -39,7 +40,7 @@ export function modelFiles(model: SegmentationModel): WorkerInit {
   return { modelPath, wasmDir };
 }
 
-export class Segmenter {
+export class Segmenter implements AsyncDisposable {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (m: Float32Array) => void; reject: (e: Error) => void }>();
   private readonly inputLayout: FrameLayout;
@@ -107,5 +108,10 @@ export class Segmenter {
     if (this.closed) return;
     this.closed = true;
     await this.worker.terminate();
+  }
+
+  /** Same as close(). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 }

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { VidbusError, syscallError } from '../errors.js';
+import { VidbusError, nativeError } from '../errors.js';
 
 /** Opaque handle to a native waiter thread. */
 export type WaiterHandle = { readonly __brand: 'WaiterHandle' };
@@ -22,7 +22,7 @@ export const WAIT_CHANGED = 2;
 
 /** The addon's exports, one by one. A test checks this against the addon. */
 export interface Native {
-  init(makeError: (syscall: string, errno: number, message: string) => Error): void;
+  init(makeError: (code: string, message: string, syscall?: string, errno?: number) => Error): void;
   mmap(fd: number, length: number, writable: boolean, populate: boolean, offset?: number): ArrayBuffer;
   munmap(buffer: ArrayBuffer): void;
   fallocate(fd: number, length: number): void;
@@ -194,7 +194,7 @@ export function loadNative(): Native {
     }
     try {
       const mod = require(path) as Native;
-      mod.init(syscallError);
+      mod.init(nativeError);
       loaded = mod;
       return mod;
     } catch (e) {

@@ -3,7 +3,7 @@
  * it keeps libjpeg's state between frames, so an MJPEG stream pays for the
  * set-up once.
  */
-import { VidbusError } from '../errors.js';
+import { VidbusError, isVidbusError } from '../errors.js';
 import type { FrameLayout } from '../video/formats.js';
 import { loadNative, type JpegHandle } from './binding.js';
 import { imageDescriptor } from './pixels.js';
@@ -16,17 +16,12 @@ export interface JpegInfo {
 /** Formats a JPEG decodes into directly. */
 export const JPEG_TARGETS = ['RGBA', 'BGRA', 'RGB24', 'BGR24', 'GRAY8'] as const;
 
+/** The addon's JPEG errors are VidbusErrors already; this says what they mean and what to do. */
 function rethrow(e: unknown, what: string): never {
-  const err = e as Error & { code?: string };
-  if (err.code === 'ERR_BAD_IMAGE') throw new VidbusError('ERR_BAD_IMAGE', `${what}: not a decodable JPEG (${err.message})`, { cause: e });
-  if (err.code === 'ERR_CODEC_UNAVAILABLE') {
-    throw new VidbusError(
-      'ERR_CODEC_UNAVAILABLE',
-      'JPEG decoding is not available: the vidbus addon was built without libturbojpeg. Install it and rebuild: `sudo apt-get install libturbojpeg0-dev && npm run build:native`.',
-      { cause: e },
-    );
-  }
-  if (err.code === 'ERR_CLOSED') throw new VidbusError('ERR_CLOSED', `${what}: the JPEG decoder is closed`);
+  if (isVidbusError(e, 'ERR_BAD_IMAGE')) e.message = `${what}: not a decodable JPEG (${e.message})`;
+  else if (isVidbusError(e, 'ERR_CODEC_UNAVAILABLE')) {
+    e.message = 'JPEG decoding is not available: the vidbus addon was built without libturbojpeg. Install it and rebuild: `sudo apt-get install libturbojpeg0-dev && npm run build:native`.';
+  } else if (isVidbusError(e, 'ERR_CLOSED')) e.message = `${what}: the JPEG decoder is closed`;
   throw e;
 }
 

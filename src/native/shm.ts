@@ -94,7 +94,7 @@ export function futexWake(buffer: ArrayBuffer, byteOffset: number): number {
 }
 
 /** A native thread that sleeps on a futex word for JS. */
-export class Waiter {
+export class Waiter implements Disposable {
   private handle: WaiterHandle | undefined;
   private pending: ((result: number) => void) | undefined;
 
@@ -125,6 +125,11 @@ export class Waiter {
     const resolve = this.pending;
     this.pending = undefined;
     resolve?.(WAIT_WOKEN);
+  }
+
+  /** Same as close(). */
+  [Symbol.dispose](): void {
+    this.close();
   }
 }
 

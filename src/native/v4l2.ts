@@ -18,18 +18,27 @@ export const V4L2_CAP = {
   DEVICE_CAPS: 0x80000000,
 } as const;
 
+/** What a video node says about itself (VIDIOC_QUERYCAP), decoded. */
 export interface DeviceCapabilities {
+  /** the node, e.g. /dev/video0 */
   path: string;
+  /** the driver's name, e.g. 'uvcvideo', 'v4l2 loopback' */
   driver: string;
+  /** the device's label, e.g. 'HD Webcam' */
   card: string;
+  /** where it is attached, e.g. 'usb-0000:00:14.0-1' */
   busInfo: string;
   /** kernel version of the driver, e.g. '6.1.192' */
   version: string;
   /** capabilities of this node (device_caps when the driver reports them) */
   caps: number;
+  /** it captures video (a camera, or a loopback device with a writer) */
   canCapture: boolean;
+  /** it takes video (a loopback device free for a writer, an output) */
   canOutput: boolean;
+  /** it supports streaming I/O (buffers) */
   streaming: boolean;
+  /** it supports read()/write() */
   readWrite: boolean;
 }
 
@@ -44,16 +53,34 @@ export function videoNodePaths(): string[] {
   return names.sort((a, b) => Number(a.slice(5)) - Number(b.slice(5))).map((n) => `/dev/${n}`);
 }
 
-/** Opens `path`, runs VIDIOC_QUERYCAP and closes it again. */
-export function queryCapabilities(path: string): DeviceCapabilities {
-  let fd: number;
+export interface OpenVideoNodeOptions {
+  /** open with O_NONBLOCK (default true: capture is driven by readiness, queries never wait) */
+  nonBlocking?: boolean;
+  /** what to say when the node does not exist (default: how to list devices) */
+  missingHint?: string;
+}
+
+/**
+ * Opens a /dev/video node read-write, with an error that says what to do:
+ * ERR_DEVICE_NOT_FOUND, ERR_DEVICE_BUSY, or ERR_PERMISSION with the
+ * `video` group hint. Every open of a video node goes through here.
+ */
+export function openVideoNode(path: string, options: OpenVideoNodeOptions = {}): number {
   try {
-    fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+    return openSync(path, constants.O_RDWR | (options.nonBlocking === false ? 0 : constants.O_NONBLOCK));
   } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new VidbusError('ERR_DEVICE_NOT_FOUND', `${path} does not exist. ${options.missingHint ?? '`vidbus devices` lists the video devices this machine has.'}`, { errno: code });
+    if (code === 'EBUSY') throw new VidbusError('ERR_DEVICE_BUSY', `${path} is busy: another program is using it. Close it and try again.`, { errno: code });
     const err = fsError(e, `opening ${path}`);
     if (err.code === 'ERR_PERMISSION') err.message = `${path}: permission denied. Add yourself to the 'video' group (sudo usermod -aG video $USER) and log in again.`;
     throw err;
   }
+}
+
+/** Opens `path`, runs VIDIOC_QUERYCAP and closes it again. */
+export function queryCapabilities(path: string): DeviceCapabilities {
+  const fd = openVideoNode(path);
   try {
     let raw;
     try {

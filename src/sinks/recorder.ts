@@ -9,12 +9,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { VidbusError, isVidbusError } from '../errors.js';
 import { openConsumer, type Consumer } from '../bus/consumer.js';
-import { checkInteger, invalidOption, rejectUnknownOptions } from '../bus/options.js';
+import { checkInteger, invalidOption, rejectUnknownOptions } from '../util/options.js';
 import { convertFrame } from '../video/convert.js';
-import { formatInfo, frameLayout, type FrameLayout, type RawFormat } from '../video/formats.js';
-import { FFMPEG_PIX_FMT, requireTool } from '../sources/ffmpeg-tool.js';
+import { formatInfo, frameLayout, type FrameLayout } from '../video/formats.js';
+import { requireTool } from '../util/ffmpeg.js';
 
+/** Options of Recorder.start(). */
 export interface RecorderOptions {
+  /** the stream to record */
   stream: string;
   /** the file to write (MP4, or anything ffmpeg infers from the extension) */
   output: string;
@@ -29,22 +31,29 @@ const PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium
 /** Bytes allowed to queue for ffmpeg before frames are dropped instead. */
 const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 
+/** What a recording holds so far. */
 export interface RecorderStats {
+  /** frames written */
   frames: number;
+  /** frames lost (the encoder fell behind, or the consumer missed them) */
   dropped: number;
+  /** size of the file */
   bytes: number;
+  /** time since it started */
   seconds: number;
   /** frames encoded per second of recording */
   fps: number;
 }
 
-export class Recorder {
+/** A stream to MP4 through an ffmpeg child: libx264, or H.264 streams copied as they are. */
+export class Recorder implements AsyncDisposable {
   private frames = 0;
   private dropped = 0;
   private readonly startedMs = Date.now();
   private stopping = false;
   private readonly loop: Promise<void>;
   private ffmpegError = '';
+  /** resolves with the final stats when the file is finished (closed, or the producer ended) */
   readonly done: Promise<RecorderStats>;
 
   private constructor(
@@ -59,6 +68,7 @@ export class Recorder {
     this.done = this.finish();
   }
 
+  /** Starts recording a stream to an MP4 file. */
   static async start(options: RecorderOptions): Promise<Recorder> {
     rejectUnknownOptions('Recorder', options, OPTIONS);
     if (typeof options.stream !== 'string') throw invalidOption('stream', 'a stream name', options.stream);
@@ -77,7 +87,7 @@ export class Recorder {
       input = ['-f', 'h264', '-framerate', fps, '-i', 'pipe:0'];
       codec = ['-c:v', 'copy'];
     } else if (!formatInfo(format).encoded) {
-      input = ['-f', 'rawvideo', '-pix_fmt', FFMPEG_PIX_FMT[format as RawFormat], '-video_size', `${width}x${height}`, '-framerate', fps, '-i', 'pipe:0'];
+      input = ['-f', 'rawvideo', '-pix_fmt', formatInfo(format).ffmpeg, '-video_size', `${width}x${height}`, '-framerate', fps, '-i', 'pipe:0'];
       codec = ['-c:v', 'libx264', '-preset', preset, '-crf', String(crf), '-pix_fmt', 'yuv420p'];
     } else {
       consumer.close();
@@ -134,6 +144,7 @@ export class Recorder {
     return this.stats();
   }
 
+  /** What the recording holds so far. */
   stats(): RecorderStats {
     let bytes = 0;
     try {
@@ -145,12 +156,17 @@ export class Recorder {
     return { frames: this.frames, dropped: this.dropped + this.consumer.stats().missed, bytes, seconds, fps: this.frames / Math.max(0.001, seconds) };
   }
 
-  /** Stops recording and finishes the file; resolves with the final stats. Idempotent. */
-  async stop(): Promise<RecorderStats> {
+  /** Finishes the file (the MP4 is playable afterwards) and resolves with the final stats. Idempotent. */
+  async close(): Promise<RecorderStats> {
     if (!this.stopping) {
       this.stopping = true;
       this.consumer.close();
     }
     return this.done;
+  }
+
+  /** Same as close(). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 }

@@ -13,93 +13,37 @@
  * ("Dequeued v4l2 buffer contains 155648 bytes, but 153600 were expected",
  * v4l2loopback #283).
  */
-import { closeSync, constants, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { VidbusError, fsError } from '../errors.js';
-import { loadNative } from '../native/binding.js';
-import { queryCapabilities, videoNodePaths, type DeviceCapabilities } from '../native/v4l2.js';
-import { formatInfo, fourccToU32, frameLayout, type FrameLayout, type PixelFormat } from '../video/formats.js';
+import { closeSync, writeSync } from 'node:fs';
+import { VidbusError } from '../errors.js';
+import { openVideoNode } from '../native/v4l2.js';
+import { setFormatExactly, setFrameRate, setStreaming } from '../native/v4l2-stream.js';
+import { fpsToRational, frameLayout, RAW_FORMATS, type FrameLayout, type RawFormat, type Rational } from '../video/formats.js';
+import { resolveLoopbackDevice } from '../devices/loopback.js';
+import type { FrameSink, SinkBackend } from './sink.js';
 
-export const LOOPBACK_DRIVER = 'v4l2 loopback';
-const BUF_TYPE_OUTPUT = 2;
+/** The formats a loopback device can carry: every raw format. */
+export type LoopbackFormat = RawFormat;
 
-export type LoopbackFormat = 'YUYV' | 'UYVY' | 'I420' | 'NV12' | 'RGBA' | 'BGRA' | 'RGB24' | 'BGR24' | 'GRAY8';
-
-/** The line that gives a device Chrome can see (exclusive_caps=1). */
-export const MODPROBE_LINE = 'sudo modprobe v4l2loopback devices=1 exclusive_caps=1 card_label="vidbus camera"';
-const MODPROBE_HINT = `Load the module with a device Chrome can see: ${MODPROBE_LINE} (Debian: apt-get install v4l2loopback-dkms).`;
-
-/** Every v4l2loopback node on the machine, with its capabilities now. */
-export function listLoopbackDevices(): DeviceCapabilities[] {
-  const out: DeviceCapabilities[] = [];
-  for (const path of videoNodePaths()) {
-    try {
-      const caps = queryCapabilities(path);
-      if (caps.driver === LOOPBACK_DRIVER) out.push(caps);
-    } catch {
-      // not ours to judge here: permission or another driver
-    }
-  }
-  return out;
-}
-
-/**
- * exclusive_caps of each loopback device, in device order (the module
- * parameter is a comma-separated list of Y/N), or [] when not loaded.
- */
-export function exclusiveCapsFlags(): boolean[] {
-  const text = readText('/sys/module/v4l2loopback/parameters/exclusive_caps');
-  return text === undefined ? [] : text.split(',').map((v) => v.trim() === 'Y' || v.trim() === '1');
-}
-
-/** A small system file (sysfs, /proc) as trimmed text, or undefined when it cannot be read. */
-export function readText(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch {
-    return undefined;
-  }
-}
-
-/** Picks the device: a path, a card label, or the first loopback device with OUTPUT free. */
-export function resolveLoopbackDevice(device?: string): DeviceCapabilities {
-  if (device !== undefined && device.startsWith('/')) {
-    if (!existsSync(device)) throw new VidbusError('ERR_DEVICE_NOT_FOUND', `${device} does not exist. ${MODPROBE_HINT}`);
-    const caps = queryCapabilities(device);
-    if (caps.driver !== LOOPBACK_DRIVER) {
-      throw new VidbusError('ERR_NOT_A_LOOPBACK_DEVICE', `${device} is a "${caps.driver}" device (${caps.card}), not v4l2loopback. Pick a loopback device: \`v4l2-ctl --list-devices\`.`);
-    }
-    return caps;
-  }
-  const all = listLoopbackDevices();
-  if (all.length === 0) {
-    throw new VidbusError('ERR_NO_LOOPBACK_DEVICE', `No v4l2loopback device found. ${MODPROBE_HINT}`);
-  }
-  const candidates = device === undefined ? all : all.filter((d) => d.card === device);
-  if (candidates.length === 0) {
-    throw new VidbusError('ERR_DEVICE_NOT_FOUND', `No v4l2loopback device labelled "${device}". Found: ${all.map((d) => `${d.path} "${d.card}"`).join(', ')}.`);
-  }
-  const free = candidates.find((d) => d.canOutput);
-  if (!free) {
-    throw new VidbusError(
-      'ERR_DEVICE_BUSY',
-      `Every matching loopback device already has a writer (${candidates.map((d) => d.path).join(', ')}): with exclusive_caps=1 a device offers OUTPUT only while nobody writes to it. Stop the other writer, or load more devices (devices=2).`,
-    );
-  }
-  return free;
-}
-
+/** Options of LoopbackOutput.open(). */
 export interface LoopbackOutputOptions {
+  /** a device path or card label (default: the first loopback device with no writer) */
   device?: string;
+  /** pixels */
   width: number;
+  /** pixels */
   height: number;
+  /** what readers get (default YUYV) */
   format?: LoopbackFormat;
   /** frames per second announced to readers (num/den) */
-  fps?: { num: number; den: number };
+  fps?: Rational;
 }
 
 /** An open v4l2loopback device, configured and streaming. */
-export class LoopbackOutput implements Disposable {
+export class LoopbackOutput implements FrameSink {
+  readonly backend = 'v4l2loopback';
+  /** the device path */
   readonly path: string;
+  /** the card label */
   readonly card: string;
   readonly layout: FrameLayout;
   /** bytes written per frame: the image size of the negotiated format */
@@ -114,41 +58,26 @@ export class LoopbackOutput implements Disposable {
     this.frameBytes = frameBytes;
   }
 
+  /** Finds the device, sets and checks its format, sets the rate and starts streaming. */
   static open(options: LoopbackOutputOptions): LoopbackOutput {
-    const format: PixelFormat = options.format ?? 'YUYV';
+    const format: LoopbackFormat = options.format ?? 'YUYV';
     const layout = frameLayout(format, options.width, options.height);
     const caps = resolveLoopbackDevice(options.device);
     if (!caps.canOutput) {
       throw new VidbusError('ERR_DEVICE_BUSY', `${caps.path} ("${caps.card}") already has a writer, or is stuck offering neither capture nor output. Stop the other writer; if none runs, reload the module (sudo modprobe -r v4l2loopback).`);
     }
-    let fd: number;
+    const fd = openVideoNode(caps.path, { nonBlocking: false });
     try {
-      fd = openSync(caps.path, constants.O_RDWR);
-    } catch (e) {
-      const err = fsError(e, `opening ${caps.path}`);
-      if (err.code === 'ERR_PERMISSION') err.message = `${caps.path}: permission denied. Add yourself to the 'video' group (sudo usermod -aG video $USER) and log in again.`;
-      throw err;
-    }
-    const native = loadNative();
-    try {
-      const want = fourccToU32(formatInfo(format).fourcc);
-      let got;
-      try {
-        got = native.v4l2SetFormat(fd, BUF_TYPE_OUTPUT, layout.width, layout.height, want);
-      } catch (e) {
-        if (e instanceof VidbusError && e.errno === 'EBUSY') {
-          throw new VidbusError('ERR_DEVICE_BUSY', `${caps.path} is busy: another process has set its format. Stop it and try again.`, { errno: e.errno });
-        }
-        throw e;
-      }
       // The driver keeps the old format while a reader holds it, or with
       // keep_format=1, and says so only through what S_FMT returns.
-      if (got.width !== layout.width || got.height !== layout.height || got.pixelFormat !== want) {
-        throw new VidbusError(
-          'ERR_FORMAT_REJECTED',
-          `${caps.path} kept ${got.width}x${got.height} instead of ${layout.width}x${layout.height} ${format}: a reader still holds the old format (or keep_format=1). Close its readers, or use that size.`,
-        );
-      }
+      const got = setFormatExactly(fd, 'output', layout, {
+        busy: `${caps.path} is busy: another process has set its format. Stop it and try again.`,
+        mismatch: (got) =>
+          new VidbusError(
+            'ERR_FORMAT_REJECTED',
+            `${caps.path} kept ${got.width}x${got.height} instead of ${layout.width}x${layout.height} ${format}: a reader still holds the old format (or keep_format=1). Close its readers, or use that size.`,
+          ),
+      });
       const stride = layout.planes[0]!.stride;
       if (got.sizeImage < layout.frameBytes || (got.bytesPerLine !== 0 && got.bytesPerLine !== stride)) {
         throw new VidbusError(
@@ -156,14 +85,23 @@ export class LoopbackOutput implements Disposable {
           `${caps.path} wants ${got.bytesPerLine} bytes per line and ${got.sizeImage} per frame; ${format} ${layout.width}x${layout.height} has ${stride} and ${layout.frameBytes}`,
         );
       }
-      const fps = options.fps ?? { num: 30, den: 1 };
-      native.v4l2SetFrameRate(fd, BUF_TYPE_OUTPUT, fps.num, fps.den);
-      native.v4l2Stream(fd, BUF_TYPE_OUTPUT, true);
+      setFrameRate(fd, 'output', options.fps ?? { num: 30, den: 1 });
+      setStreaming(fd, 'output', true);
       return new LoopbackOutput(caps.path, caps.card, fd, layout, layout.frameBytes);
     } catch (e) {
       closeSync(fd);
       throw e;
     }
+  }
+
+  /** The device path (the FrameSink's target). */
+  get target(): string {
+    return this.path;
+  }
+
+  /** The card label readers see. */
+  get label(): string {
+    return this.card;
   }
 
   /** Writes one frame: exactly `frameBytes` bytes in the device's layout. */
@@ -179,7 +117,7 @@ export class LoopbackOutput implements Disposable {
   close(): void {
     if (this.fd < 0) return;
     try {
-      loadNative().v4l2Stream(this.fd, BUF_TYPE_OUTPUT, false);
+      setStreaming(this.fd, 'output', false);
     } catch {
       // the device may be gone; closing is what matters
     }
@@ -187,7 +125,16 @@ export class LoopbackOutput implements Disposable {
     this.fd = -1;
   }
 
+  /** Same as close(). */
   [Symbol.dispose](): void {
     this.close();
   }
 }
+
+/** `vidbus vcam --backend v4l2loopback` (the default): target is a device path or card label. */
+export const loopbackSinkBackend: SinkBackend = {
+  name: 'v4l2loopback',
+  summary: 'a v4l2loopback device (kernel module; browsers list it with exclusive_caps=1)',
+  formats: RAW_FORMATS,
+  open: (o) => LoopbackOutput.open({ width: o.width, height: o.height, format: o.format, fps: fpsToRational(o.fps), ...(o.target !== undefined ? { device: o.target } : {}) }),
+};

@@ -13,12 +13,15 @@
 import { VidbusError } from '../errors.js';
 import { canConvert, convertFrame } from '../video/convert.js';
 import { frameLayout, type FrameLayout, type PixelFormat } from '../video/formats.js';
-import { checkInteger, invalidOption, rejectUnknownOptions } from '../bus/options.js';
+import { checkInteger, invalidOption, rejectUnknownOptions } from '../util/options.js';
 import { Pacer } from '../video/pacer.js';
 import { LoopbackOutput, type LoopbackFormat } from './v4l2loopback.js';
 
+/** Options of VirtualCamera.open(). */
 export interface VirtualCameraOptions {
+  /** pixels (even) */
   width: number;
+  /** pixels (even) */
   height: number;
   /** frames per second (default 30) */
   fps?: number;
@@ -32,9 +35,13 @@ export interface VirtualCameraOptions {
 
 const OPTIONS = ['width', 'height', 'fps', 'device', 'format', 'inputFormat'] as const;
 
+/** A loopback device written directly, like pyvirtualcam: send() RGBA frames, sleepUntilNextFrame() between them. */
 export class VirtualCamera implements Disposable {
+  /** pixels */
   readonly width: number;
+  /** pixels */
   readonly height: number;
+  /** the rate readers are told and sleepUntilNextFrame() keeps */
   readonly fps: number;
   private readonly output: LoopbackOutput;
   private readonly input: FrameLayout;
@@ -53,6 +60,7 @@ export class VirtualCamera implements Disposable {
     this.pacer = new Pacer(fps);
   }
 
+  /** Opens the first free loopback device (or the given one) and starts streaming to it. */
   static async open(options: VirtualCameraOptions): Promise<VirtualCamera> {
     rejectUnknownOptions('VirtualCamera.open', options, OPTIONS);
     const width = checkInteger('width', options.width, 2, 8192);
@@ -74,10 +82,12 @@ export class VirtualCamera implements Disposable {
     return this.output.path;
   }
 
+  /** The device's card label. */
   get label(): string {
     return this.output.card;
   }
 
+  /** Frames sent so far. */
   get framesSent(): number {
     return this.sent;
   }
@@ -107,10 +117,12 @@ export class VirtualCamera implements Disposable {
     return this.pacer.wait();
   }
 
+  /** Stops streaming (STREAMOFF) and closes the device. Idempotent. */
   close(): void {
     this.output.close();
   }
 
+  /** Same as close(). */
   [Symbol.dispose](): void {
     this.close();
   }

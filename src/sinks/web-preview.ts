@@ -12,14 +12,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { VidbusError, isVidbusError } from '../errors.js';
 import { followExistingStream, type Consumer } from '../bus/consumer.js';
-import { checkInteger, invalidOption, rejectUnknownOptions } from '../bus/options.js';
-import { monoNs } from '../bus/clock.js';
-import { LatencyWindow } from '../bus/latency.js';
+import { checkInteger, invalidOption, rejectUnknownOptions } from '../util/options.js';
+import { monoNs } from '../util/clock.js';
+import { LatencyWindow } from '../util/latency.js';
 import { JpegEncoder } from '../native/jpeg.js';
 import { formatInfo, frameLayout, type FrameLayout } from '../video/formats.js';
 import { FrameFitter } from '../video/frame-fitter.js';
 import { previewPage } from './web-preview-page.js';
 
+/** Options of WebPreview.start(). */
 export interface WebPreviewOptions {
   /** the bus stream to show */
   stream: string;
@@ -40,23 +41,38 @@ const BOUNDARY = 'vidbusframe';
 /** A viewer with more than this many bytes unsent skips frames. */
 const MAX_BACKLOG_BYTES = 2 * 1024 * 1024;
 
+/** What the preview is showing and to how many viewers. */
 export interface WebPreviewStats {
+  /** the stream shown */
   stream: string;
+  /** a producer is attached */
   connected: boolean;
+  /** the stream's format, while connected */
   format: string | undefined;
+  /** pixels, while connected */
   width: number | undefined;
+  /** pixels, while connected */
   height: number | undefined;
   /** frames received from the bus in the last second */
   fps: number;
+  /** frames received from the bus */
   received: number;
   /** frames sent to viewers */
   sent: number;
+  /** browsers watching now */
   viewers: number;
   /** publish -> received, over recent frames */
-  latency: { p50Ms: number; p99Ms: number };
+  latency: {
+    /** median, ms */
+    p50Ms: number;
+    /** 99th percentile, ms */
+    p99Ms: number;
+  };
 }
 
-export class WebPreview {
+/** A stream live in the browser: a local HTTP server with a token, MJPEG to an `<img>` (see `vidbus view`). */
+export class WebPreview implements AsyncDisposable {
+  /** the address to open, with its access token */
   readonly url: string;
   private readonly viewers = new Set<ServerResponse>();
   private readonly fitter = new FrameFitter();
@@ -83,6 +99,7 @@ export class WebPreview {
     this.loop = this.receive();
   }
 
+  /** Starts serving the stream; the picture is encoded only while someone watches. */
   static async start(options: WebPreviewOptions): Promise<WebPreview> {
     rejectUnknownOptions('WebPreview', options, OPTIONS);
     if (typeof options.stream !== 'string') throw invalidOption('stream', 'a stream name', options.stream);
@@ -206,6 +223,7 @@ export class WebPreview {
     return this.picture.layout;
   }
 
+  /** What it shows and to how many. */
   stats(): WebPreviewStats {
     const desc = this.consumer.stream;
     const lat = this.latency.summary();
@@ -235,5 +253,10 @@ export class WebPreview {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.fitter.close();
     this.encoder.close();
+  }
+
+  /** Same as close(). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 }

@@ -13,14 +13,16 @@ import { EventEmitter } from 'node:events';
 import { closeSync, existsSync } from 'node:fs';
 import { VidbusError, isVidbusError } from '../errors.js';
 import { createProducer, type Producer } from '../bus/producer.js';
-import { checkBoolean, checkInteger, invalidOption, rejectUnknownOptions } from '../bus/options.js';
-import { queryCapabilities } from '../native/v4l2.js';
+import { checkBoolean, checkInteger, invalidOption, rejectUnknownOptions } from '../util/options.js';
+import { openVideoNode, queryCapabilities } from '../native/v4l2.js';
 import { BUF_TYPE, currentFrameRate, enumerateFormats, enumerateFrameRates, enumerateFrameSizes } from '../native/v4l2-stream.js';
 import { JPEG_TARGETS } from '../native/jpeg.js';
 import { formatInfo, fourccToU32, frameLayout, isPixelFormat, type PixelFormat } from '../video/formats.js';
+import { Completion, type Source, type SourceKind } from './source.js';
 import { chooseFormat, chooseRate, chooseSize } from './camera-negotiate.js';
-import { CaptureSession, openDevice, setCaptureFormat, type CaptureIo, type SessionCounters, type SessionSettings } from './capture-session.js';
+import { CaptureSession, setCaptureFormat, type CaptureIo, type SessionCounters, type SessionSettings } from './capture-session.js';
 
+/** Options of createCameraSource(). */
 export interface CameraSourceOptions {
   /** the V4L2 capture node, e.g. /dev/video0 */
   device: string;
@@ -28,8 +30,11 @@ export interface CameraSourceOptions {
   name: string;
   /** pixel format (vidbus name such as YUYV, or a FourCC); default: the best the camera offers */
   format?: string;
+  /** frame width (with height; default: the best size the camera offers) */
   width?: number;
+  /** frame height (with width) */
   height?: number;
+  /** frames per second to ask for (default: the camera's own) */
   fps?: number;
   /** 'auto' (default): the camera writes into bus slots (USERPTR) where it can, else one copy (MMAP) */
   io?: 'auto' | CaptureIo;
@@ -47,42 +52,65 @@ export interface CameraSourceOptions {
 
 const OPTIONS = ['device', 'name', 'format', 'width', 'height', 'fps', 'io', 'buffers', 'decode', 'follow', 'mode', 'group'] as const;
 
+/** What the camera and vidbus agreed on. */
 export interface CameraNegotiated {
+  /** the device path */
   device: string;
+  /** the camera's label */
   card: string;
+  /** its driver */
   driver: string;
   /** what the camera delivers */
   format: PixelFormat;
   /** what the stream carries (the same, or the decoded format) */
   published: PixelFormat;
+  /** pixels */
   width: number;
+  /** pixels */
   height: number;
   /** frames per second the driver reports, or undefined if it does not say */
   fps: number | undefined;
+  /** the driver's row length (the bus strides follow it, so a frame is one block copy or none) */
   bytesPerLine: number;
+  /** the driver's buffer size per frame */
   sizeImage: number;
+  /** how frames reach the bus: the driver writes into bus slots (userptr) or one copy (mmap) */
   io: CaptureIo;
 }
 
+/** What a camera source counted. */
 export interface CameraStats extends SessionCounters {
   /** times the camera came back (follow) */
   reconnects: number;
+  /** capturing, waiting for an unplugged camera (follow), or closed */
   state: 'capturing' | 'waiting-for-device' | 'closed';
 }
 
 /** How often a followed camera that went away is looked for. */
 const RECONNECT_INTERVAL_MS = 500;
 
-export class CameraSource extends EventEmitter implements AsyncDisposable {
+/** The events a CameraSource emits. */
+export interface CameraSourceEvents {
+  /** the camera went away (unplugged, driver unloaded); with `follow` it is waited for */
+  'device-lost': [error: VidbusError];
+  /** a followed camera came back and capture resumed into the same stream */
+  'device-back': [path: string];
+  /** the source ended: closed (no error) or failed */
+  end: [error: VidbusError | undefined];
+}
+
+/** A V4L2 camera publishing to a bus stream (see createCameraSource). */
+export class CameraSource extends EventEmitter<CameraSourceEvents> implements Source {
+  readonly kind = 'camera';
+  /** what was agreed with the camera */
   readonly negotiated: CameraNegotiated;
-  /** resolves on close(); rejects with ERR_DEVICE_GONE when the camera goes away and `follow` is off */
-  readonly done: Promise<void>;
+  onNotice: ((message: string) => void) | undefined;
+  private readonly completion = new Completion();
   private session: CaptureSession | undefined;
   private readonly counters: SessionCounters = { captured: 0, published: 0, dropped: 0, driverDropped: 0, errorFrames: 0 };
   private reconnects = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  private settle!: { resolve: () => void; reject: (e: Error) => void };
 
   private constructor(
     private readonly producer: Producer,
@@ -92,15 +120,25 @@ export class CameraSource extends EventEmitter implements AsyncDisposable {
   ) {
     super();
     this.negotiated = negotiated;
-    this.done = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
-    this.done.catch(() => undefined); // a rejection nobody awaits is not an unhandled one
   }
 
   get stream(): string {
     return this.producer.name;
   }
 
-  static async open(options: CameraSourceOptions): Promise<CameraSource> {
+  /** Resolves on close(); rejects with ERR_DEVICE_GONE when the camera goes away and `follow` is off. */
+  get done(): Promise<void> {
+    return this.completion.promise;
+  }
+
+  get description(): string {
+    const n = this.negotiated;
+    const fps = n.fps !== undefined ? `${+n.fps.toFixed(2)} fps` : 'driver rate';
+    return `${n.device} "${n.card}" ${n.width}x${n.height} ${n.format}${n.published !== n.format ? ` decoded to ${n.published}` : ''} @ ${fps}, ${n.io === 'userptr' ? 'zero copy (USERPTR)' : 'one copy (MMAP)'}`;
+  }
+
+  /** Opens the camera, negotiates format, size and rate, creates the stream and starts capturing. */
+  static async create(options: CameraSourceOptions): Promise<CameraSource> {
     rejectUnknownOptions('createCameraSource', options, OPTIONS);
     if (typeof options.device !== 'string' || options.device === '') throw invalidOption('device', 'a device path such as /dev/video0', options.device);
     if (typeof options.name !== 'string') throw invalidOption('name', 'a stream name', options.name);
@@ -117,7 +155,7 @@ export class CameraSource extends EventEmitter implements AsyncDisposable {
         `${path} ("${caps.card}", driver ${caps.driver}) ${caps.canCapture ? 'cannot stream' : 'does not capture video'}. \`vidbus devices\` lists which nodes are cameras.`,
       );
     }
-    const fd = openDevice(path);
+    const fd = openVideoNode(path);
     let settings: SessionSettings;
     let negotiatedFormat;
     try {
@@ -186,12 +224,12 @@ export class CameraSource extends EventEmitter implements AsyncDisposable {
   private onLost(error: VidbusError): void {
     this.session = undefined;
     if (this.closed) return;
+    this.emit('device-lost', error);
+    this.onNotice?.(`${error.message}${this.follow ? '; waiting for it to come back' : ''}`);
     if (!this.follow) {
-      this.emit('device-lost', error);
       this.finish(error);
       return;
     }
-    this.emit('device-lost', error);
     this.scheduleReconnect();
   }
 
@@ -203,7 +241,7 @@ export class CameraSource extends EventEmitter implements AsyncDisposable {
     if (this.closed) return;
     let fd: number;
     try {
-      fd = openDevice(this.settings.path);
+      fd = openVideoNode(this.settings.path);
     } catch {
       return this.scheduleReconnect(); // not back yet (or busy for a moment)
     }
@@ -226,6 +264,7 @@ export class CameraSource extends EventEmitter implements AsyncDisposable {
     }
     this.reconnects++;
     this.emit('device-back', this.settings.path);
+    this.onNotice?.('the camera is back');
   }
 
   private finish(error?: VidbusError): void {
@@ -235,11 +274,12 @@ export class CameraSource extends EventEmitter implements AsyncDisposable {
     this.session?.close();
     this.session = undefined;
     this.producer.close();
-    if (error) this.settle.reject(error);
-    else this.settle.resolve();
+    if (error) this.completion.reject(error);
+    else this.completion.resolve();
     this.emit('end', error);
   }
 
+  /** Frames captured, published, dropped, and the state. */
   stats(): CameraStats {
     return { ...this.counters, reconnects: this.reconnects, state: this.closed ? 'closed' : this.session ? 'capturing' : 'waiting-for-device' };
   }
@@ -249,14 +289,49 @@ export class CameraSource extends EventEmitter implements AsyncDisposable {
     this.finish();
   }
 
+  /** Same as close(). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
 }
 
+/** A V4L2 camera onto a bus stream: `await using cam = await createCameraSource({ device: '/dev/video0', name: 'cam0' })`. */
 export function createCameraSource(options: CameraSourceOptions): Promise<CameraSource> {
-  return CameraSource.open(options);
+  return CameraSource.create(options);
 }
+
+const IO_CHOICES = ['auto', 'userptr', 'mmap'] as const;
+
+/** `vidbus stream --device /dev/videoN`. */
+export const cameraSourceKind: SourceKind<CameraSourceOptions> = {
+  kind: 'camera',
+  flag: 'device',
+  argument: 'camera',
+  summary: 'a V4L2 camera (zero copy where the driver allows)',
+  options: {
+    io: { type: 'string', value: 'auto|userptr|mmap', help: 'USERPTR writes into bus slots (zero copy); MMAP copies once (default auto)' },
+    buffers: { type: 'string', value: 'N', help: 'driver buffers (default 4)' },
+    decode: { type: 'string', value: 'FORMAT', help: `publish an MJPEG camera decoded (${JPEG_TARGETS.join(', ')})` },
+    follow: { type: 'boolean', help: 'wait for an unplugged camera to come back, and resume' },
+  },
+  fromCli(device, common, values) {
+    const io = (values.io as string | undefined) ?? 'auto';
+    if (!(IO_CHOICES as readonly string[]).includes(io)) throw invalidOption('--io', 'auto, userptr or mmap', io);
+    const options: CameraSourceOptions = { device: String(device), name: common.name, io: io as CameraSourceOptions['io'] };
+    if (common.format !== undefined) options.format = common.format;
+    if (common.width !== undefined) Object.assign(options, { width: common.width, height: common.height });
+    if (common.fps !== undefined) options.fps = common.fps;
+    if (values.buffers !== undefined) {
+      const n = Number(values.buffers);
+      if (!Number.isInteger(n) || n <= 0) throw invalidOption('--buffers', 'a positive integer', values.buffers);
+      options.buffers = n;
+    }
+    if (values.decode !== undefined) options.decode = String(values.decode);
+    if (values.follow === true) options.follow = true;
+    return options;
+  },
+  create: (options) => CameraSource.create(options),
+};
 
 /** Bus strides that match the driver's bytes per line, so a frame is one block copy (or none). */
 function producerLayout(format: PixelFormat, width: number, height: number, bytesPerLine: number, sizeImage: number, decoded: boolean): { strides?: number[]; maxFrameBytes?: number } {

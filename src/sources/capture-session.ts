@@ -6,15 +6,29 @@
  * session never leaves the device half configured: if any step fails it
  * stops streaming, frees the buffers and closes the fd before throwing.
  */
-import { closeSync, constants, openSync } from 'node:fs';
-import { VidbusError, fsError, isVidbusError } from '../errors.js';
+import { closeSync } from 'node:fs';
+import { VidbusError, isVidbusError } from '../errors.js';
 import type { LoanedFrame, Producer } from '../bus/producer.js';
-import { monoNs } from '../bus/clock.js';
-import { loadNative } from '../native/binding.js';
-import { BUF_FLAG, BUF_TYPE, FdWatch, MEMORY, POLL_EVENT, dequeueBuffer, queryBuffer, queueMmapBuffer, queueUserBuffer, requestBuffers } from '../native/v4l2-stream.js';
+import { monoNs } from '../util/clock.js';
+import {
+  BUF_FLAG,
+  FdWatch,
+  POLL_EVENT,
+  dequeueBuffer,
+  mapDriverBuffer,
+  queryBuffer,
+  queueMmapBuffer,
+  queueUserBuffer,
+  requestBuffers,
+  setFormatExactly,
+  setFrameRate,
+  setStreaming,
+  unmapDriverBuffer,
+} from '../native/v4l2-stream.js';
 import { JpegDecoder } from '../native/jpeg.js';
-import { formatInfo, fourccToU32, type PixelFormat } from '../video/formats.js';
+import { formatInfo, type PixelFormat } from '../video/formats.js';
 
+/** userptr: the driver writes into bus slots (no copy); mmap: the driver's buffers, copied once into a slot. */
 export type CaptureIo = 'userptr' | 'mmap';
 
 export interface SessionSettings {
@@ -32,8 +46,11 @@ export interface SessionSettings {
   decodeTo?: PixelFormat;
 }
 
+/** Frame counters of a capture. */
 export interface SessionCounters {
+  /** frames the driver delivered intact */
   captured: number;
+  /** frames published to the stream */
   published: number;
   /** frames captured while every bus slot was held (the producer never waits) */
   dropped: number;
@@ -62,45 +79,17 @@ export function jpegLength(data: Uint8Array, bytesUsed: number): number {
   return end >= 0 ? end + 2 : bytesUsed;
 }
 
-export function openDevice(path: string): number {
-  try {
-    return openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new VidbusError('ERR_DEVICE_NOT_FOUND', `${path} does not exist. \`vidbus devices\` lists the cameras this machine has.`, { errno: code });
-    if (code === 'EBUSY') throw new VidbusError('ERR_DEVICE_BUSY', `${path} is busy: another program is using it. Close it and try again.`, { errno: code });
-    const err = fsError(e, `opening ${path}`);
-    if (err.code === 'ERR_PERMISSION') err.message = `${path}: permission denied. Add yourself to the 'video' group (sudo usermod -aG video $USER) and log in again.`;
-    throw err;
-  }
-}
-
-/** Sets the capture format and checks that the driver took it exactly. */
+/** Sets the capture format and checks that the driver took it exactly, then asks for the rate. */
 export function setCaptureFormat(fd: number, s: SessionSettings): Negotiated {
-  const native = loadNative();
-  const want = fourccToU32(formatInfo(s.format).fourcc);
-  let got;
-  try {
-    got = native.v4l2SetFormat(fd, BUF_TYPE.CAPTURE, s.width, s.height, want);
-  } catch (e) {
-    if (isVidbusError(e) && e.errno === 'EBUSY') throw new VidbusError('ERR_DEVICE_BUSY', `${s.path} is busy: another program is capturing from it. Close it and try again.`, { errno: e.errno });
-    throw e;
-  }
-  if (got.width !== s.width || got.height !== s.height || got.pixelFormat !== want) {
-    throw new VidbusError('ERR_FORMAT_UNSUPPORTED', `${s.path} gave ${got.width}x${got.height} instead of ${s.width}x${s.height} ${s.format}. \`vidbus devices --formats\` lists what it offers.`);
-  }
-  if (s.rate) {
-    try {
-      native.v4l2SetFrameRate(fd, BUF_TYPE.CAPTURE, s.rate.num, s.rate.den);
-    } catch (e) {
-      // Drivers without frame-rate control (ENOTTY) run at their own rate.
-      if (!(isVidbusError(e) && e.errno === 'ENOTTY')) throw e;
-    }
-  }
+  const got = setFormatExactly(fd, 'capture', s, {
+    busy: `${s.path} is busy: another program is capturing from it. Close it and try again.`,
+    mismatch: (got) => new VidbusError('ERR_FORMAT_UNSUPPORTED', `${s.path} gave ${got.width}x${got.height} instead of ${s.width}x${s.height} ${s.format}. \`vidbus devices --formats\` lists what it offers.`),
+  });
+  if (s.rate) setFrameRate(fd, 'capture', s.rate, { optional: true });
   return { bytesPerLine: got.bytesPerLine, sizeImage: got.sizeImage };
 }
 
-export class CaptureSession {
+export class CaptureSession implements Disposable {
   io: CaptureIo = 'mmap';
   private watch: FdWatch | undefined;
   private mmapBuffers: ArrayBuffer[] = [];
@@ -127,7 +116,7 @@ export class CaptureSession {
     const session = new CaptureSession(fd, settings, producer, negotiated, counters, onLost);
     try {
       session.setUpBuffers();
-      loadNative().v4l2Stream(fd, BUF_TYPE.CAPTURE, true);
+      setStreaming(fd, 'capture', true);
       session.streaming = true;
       session.watch = new FdWatch(fd, (status, events) => session.onReady(status, events));
       return session;
@@ -135,10 +124,6 @@ export class CaptureSession {
       session.close();
       throw e;
     }
-  }
-
-  private get memory(): number {
-    return this.io === 'userptr' ? MEMORY.USERPTR : MEMORY.MMAP;
   }
 
   private setUpBuffers(): void {
@@ -156,25 +141,24 @@ export class CaptureSession {
       }
     }
     this.io = 'mmap';
-    const granted = requestBuffers(this.fd, MEMORY.MMAP, buffers);
+    const granted = requestBuffers(this.fd, 'capture', 'mmap', buffers);
     if (granted < 2) throw new VidbusError('ERR_FORMAT_UNSUPPORTED', `${this.settings.path} granted ${granted} capture buffers; at least 2 are needed`);
-    const native = loadNative();
     for (let i = 0; i < granted; i++) {
-      const { offset, length } = queryBuffer(this.fd, i);
-      this.mmapBuffers.push(native.mmap(this.fd, length, false, false, offset));
-      queueMmapBuffer(this.fd, i);
+      const { offset, length } = queryBuffer(this.fd, 'capture', i);
+      this.mmapBuffers.push(mapDriverBuffer(this.fd, offset, length));
+      queueMmapBuffer(this.fd, 'capture', i);
     }
   }
 
   private setUpUserBuffers(buffers: number): void {
     this.io = 'userptr';
-    const granted = requestBuffers(this.fd, MEMORY.USERPTR, buffers);
+    const granted = requestBuffers(this.fd, 'capture', 'userptr', buffers);
     if (granted < 2) throw new Error(`the driver granted ${granted} buffers`);
     for (let i = 0; i < granted; i++) {
       const frame = this.producer.loan();
       if (!frame) throw new Error('not enough free bus slots');
       this.queued[i] = frame;
-      queueUserBuffer(this.fd, i, frame.data);
+      queueUserBuffer(this.fd, 'capture', i, frame.data);
     }
   }
 
@@ -182,7 +166,7 @@ export class CaptureSession {
     if (!this.producer.isClosed) for (const frame of this.queued) if (frame?.active) this.producer.discard(frame);
     this.queued = [];
     try {
-      requestBuffers(this.fd, MEMORY.USERPTR, 0);
+      requestBuffers(this.fd, 'capture', 'userptr', 0);
     } catch {
       // the device may be gone
     }
@@ -202,7 +186,7 @@ export class CaptureSession {
     for (;;) {
       let buffer;
       try {
-        buffer = dequeueBuffer(this.fd, this.memory);
+        buffer = dequeueBuffer(this.fd, 'capture', this.io);
       } catch (e) {
         if (isVidbusError(e) && e.errno !== undefined && GONE_ERRNOS.has(e.errno)) {
           this.lost(new VidbusError('ERR_DEVICE_GONE', `${this.settings.path} went away (${e.errno}): unplugged, or its driver failed`, { errno: e.errno }));
@@ -236,17 +220,17 @@ export class CaptureSession {
       const next = damaged ? undefined : this.producer.loan();
       if (!next) {
         if (!damaged) c.dropped++;
-        queueUserBuffer(this.fd, index, filled.data); // capture into the same slot again
+        queueUserBuffer(this.fd, 'capture', index, filled.data); // capture into the same slot again
         return;
       }
       this.producer.publish(filled, { timestamp, keyframe: true, ...(size !== undefined ? { size } : {}) });
       c.published++;
       this.queued[index] = next;
-      queueUserBuffer(this.fd, index, next.data);
+      queueUserBuffer(this.fd, 'capture', index, next.data);
       return;
     }
     if (!damaged) this.publishCopy(new Uint8Array(this.mmapBuffers[index]!, 0, Math.min(bytesUsed, this.mmapBuffers[index]!.byteLength)), timestamp, size);
-    queueMmapBuffer(this.fd, index);
+    queueMmapBuffer(this.fd, 'capture', index);
   }
 
   /** The MMAP path: one copy (or one decode) into a bus slot. */
@@ -284,16 +268,15 @@ export class CaptureSession {
     if (this.closed) return;
     this.closed = true;
     this.watch?.stop();
-    const native = loadNative();
     if (this.streaming) {
       try {
-        native.v4l2Stream(this.fd, BUF_TYPE.CAPTURE, false);
+        setStreaming(this.fd, 'capture', false);
       } catch {
         // gone devices refuse STREAMOFF; closing the fd is what matters
       }
     }
     if (this.io === 'userptr') this.releaseUserBuffers();
-    for (const buffer of this.mmapBuffers) native.munmap(buffer);
+    for (const buffer of this.mmapBuffers) unmapDriverBuffer(buffer);
     this.mmapBuffers = [];
     this.decoder?.close();
     try {
@@ -301,5 +284,10 @@ export class CaptureSession {
     } catch {
       // already closed
     }
+  }
+
+  /** Same as close(). */
+  [Symbol.dispose](): void {
+    this.close();
   }
 }

@@ -8,16 +8,20 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { VidbusError } from '../errors.js';
 import { createProducer, type LoanedFrame, type Producer } from '../bus/producer.js';
-import { invalidOption, rejectUnknownOptions } from '../bus/options.js';
-import { formatInfo, isPixelFormat, type RawFormat } from '../video/formats.js';
-import { FFMPEG_PIX_FMT, probeVideo } from './ffmpeg-tool.js';
+import { invalidOption, rejectUnknownOptions } from '../util/options.js';
+import { formatInfo, fpsToRational, isRawFormat, RAW_FORMATS, type RawFormat } from '../video/formats.js';
+import { probeVideo } from '../util/ffmpeg.js';
+import type { Source, SourceKind, SourceStats } from './source.js';
 
+/** Options of createFfmpegSource(). */
 export interface FfmpegSourceOptions {
+  /** the stream to publish */
   name: string;
   /** a file, URL or anything ffmpeg's -i takes */
   input: string;
   /** output size (default: the input's) */
   width?: number;
+  /** output height (default: the input's) */
   height?: number;
   /** raw format on the bus (default I420) */
   format?: RawFormat;
@@ -27,12 +31,14 @@ export interface FfmpegSourceOptions {
 
 const OPTIONS = ['name', 'input', 'width', 'height', 'format', 'loop'] as const;
 
-export interface FfmpegSourceStats {
-  published: number;
-  dropped: number;
-}
+/** Frames published and dropped. */
+export type FfmpegSourceStats = SourceStats;
 
-export class FfmpegSource {
+/** Anything ffmpeg reads, decoded by an ffmpeg child onto a bus stream (see createFfmpegSource). */
+export class FfmpegSource implements Source {
+  readonly kind = 'input';
+  readonly description: string;
+  onNotice: ((message: string) => void) | undefined;
   private loaned: LoanedFrame | null = null;
   private filled = 0;
   private published = 0;
@@ -42,9 +48,13 @@ export class FfmpegSource {
   readonly done: Promise<void>;
 
   private constructor(
+    /** the stream's producer */
     readonly producer: Producer,
     private readonly ffmpeg: ChildProcess,
+    options: FfmpegSourceOptions,
   ) {
+    const l = producer.layout;
+    this.description = `${options.input} (ffmpeg) ${l.width}x${l.height} ${l.format}${options.loop ? ', looping' : ''}`;
     ffmpeg.stderr!.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)));
     ffmpeg.stdout!.on('data', (chunk: Buffer) => this.take(chunk));
     this.done = new Promise((resolve, reject) => {
@@ -59,11 +69,12 @@ export class FfmpegSource {
     this.done.catch(() => undefined);
   }
 
-  static async start(options: FfmpegSourceOptions): Promise<FfmpegSource> {
+  /** Probes the input, creates the stream and starts ffmpeg. */
+  static async create(options: FfmpegSourceOptions): Promise<FfmpegSource> {
     rejectUnknownOptions('createFfmpegSource', options, OPTIONS);
     if (typeof options.input !== 'string' || options.input === '') throw invalidOption('input', 'a file, URL or device', options.input);
     const format = options.format ?? 'I420';
-    if (!isPixelFormat(format) || formatInfo(format).encoded) throw invalidOption('format', 'a raw pixel format', format);
+    if (!isRawFormat(format)) throw invalidOption('format', `a raw pixel format (${RAW_FORMATS.join(', ')})`, format);
     const isFile = existsSync(options.input);
     if (!isFile && !/^[a-z][a-z0-9+.-]*:/i.test(options.input)) {
       throw new VidbusError('ERR_INVALID_OPTION', `${options.input} is neither a file nor a URL. Give the path of a video file, or a URL ffmpeg can open.`);
@@ -73,14 +84,13 @@ export class FfmpegSource {
     const width = options.width ?? even(probed.width);
     const height = options.height ?? even(probed.height);
     const fps = probed.fps ?? 30;
-    const rate = Number.isInteger(fps) ? { num: fps, den: 1 } : { num: Math.round(fps * 1000), den: 1000 };
-    const producer = await createProducer(options.name, { width, height, format, fps: rate });
+    const producer = await createProducer(options.name, { width, height, format, fps: fpsToRational(fps) });
     const args = ['-hide_banner', '-loglevel', 'error', '-nostdin'];
     if (isFile) args.push('-re'); // a file at its own pace, like a camera
     if (options.loop) args.push('-stream_loop', '-1');
-    args.push('-i', options.input, '-an', '-vf', `scale=${width}:${height}`, '-pix_fmt', FFMPEG_PIX_FMT[format], '-f', 'rawvideo', 'pipe:1');
+    args.push('-i', options.input, '-an', '-vf', `scale=${width}:${height}`, '-pix_fmt', formatInfo(format).ffmpeg, '-f', 'rawvideo', 'pipe:1');
     const ffmpeg = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    return new FfmpegSource(producer, ffmpeg);
+    return new FfmpegSource(producer, ffmpeg, options);
   }
 
   get stream(): string {
@@ -112,6 +122,7 @@ export class FfmpegSource {
     }
   }
 
+  /** Frames published and dropped. */
   stats(): FfmpegSourceStats {
     return { published: this.published, dropped: this.dropped };
   }
@@ -122,8 +133,32 @@ export class FfmpegSource {
     if (this.ffmpeg.exitCode === null && this.ffmpeg.signalCode === null) this.ffmpeg.kill('SIGTERM');
     await this.done.catch(() => undefined);
   }
+
+  /** Same as close(). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
 }
 
+/** A file, URL or device decoded by ffmpeg onto a bus stream, at its own rate: `await createFfmpegSource({ input: 'clip.mp4', name: 'clip', loop: true })`. */
 export function createFfmpegSource(options: FfmpegSourceOptions): Promise<FfmpegSource> {
-  return FfmpegSource.start(options);
+  return FfmpegSource.create(options);
 }
+
+/** `vidbus stream --input FILE|URL`. */
+export const ffmpegSourceKind: SourceKind<FfmpegSourceOptions> = {
+  kind: 'input',
+  argument: 'file or URL',
+  summary: 'any file, URL or device ffmpeg reads, decoded onto the bus at its own rate',
+  options: { loop: { type: 'boolean', help: 'start the file again at its end' } },
+  fromCli(input, common, values) {
+    if (common.fps !== undefined) throw invalidOption('--fps', 'no value: files play at their own rate', common.fps);
+    if (common.format !== undefined && !isRawFormat(common.format)) throw invalidOption('--format', `a raw format (${RAW_FORMATS.join(', ')})`, common.format);
+    const options: FfmpegSourceOptions = { name: common.name, input: String(input) };
+    if (common.width !== undefined) Object.assign(options, { width: common.width, height: common.height });
+    if (common.format !== undefined) options.format = common.format;
+    if (values.loop === true) options.loop = true;
+    return options;
+  },
+  create: (options) => FfmpegSource.create(options),
+};

@@ -4,26 +4,36 @@
  * any raw format. What `vidbus stream --pattern` and the demo publish.
  */
 import { createProducer, type Producer, type ProducerStats } from '../bus/producer.js';
-import { checkInteger, invalidOption, rejectUnknownOptions } from '../bus/options.js';
+import { checkInteger, invalidOption, rejectUnknownOptions } from '../util/options.js';
 import { fitFrame } from '../video/convert.js';
-import { formatInfo, frameLayout, isPixelFormat, type FrameLayout, type PixelFormat } from '../video/formats.js';
+import { fpsToRational, frameLayout, isRawFormat, RAW_FORMATS, type FrameLayout, type RawFormat } from '../video/formats.js';
 import { Pacer } from '../video/pacer.js';
 import { drawPattern, patternLabel } from '../video/pattern.js';
+import { Completion, type Source, type SourceKind } from './source.js';
 
+/** Options of createPatternSource(). */
 export interface PatternSourceOptions {
+  /** the stream to publish */
   name: string;
+  /** pixels (default 1280) */
   width?: number;
+  /** pixels (default 720) */
   height?: number;
+  /** frames per second (default 30) */
   fps?: number;
   /** any raw format (default RGBA) */
-  format?: PixelFormat;
+  format?: RawFormat;
   /** burn in the frame number and time (default true) */
   label?: boolean;
 }
 
 const OPTIONS = ['name', 'width', 'height', 'fps', 'format', 'label'] as const;
 
-export class PatternSource implements AsyncDisposable {
+export class PatternSource implements Source {
+  readonly kind = 'pattern';
+  readonly description: string;
+  onNotice: ((message: string) => void) | undefined;
+  private readonly completion = new Completion();
   private readonly rgbaLayout: FrameLayout;
   private readonly rgba: Uint8Array;
   private n = 0;
@@ -32,30 +42,38 @@ export class PatternSource implements AsyncDisposable {
   private readonly loop: Promise<void>;
 
   private constructor(
+    /** the stream's producer */
     readonly producer: Producer,
     private readonly fps: number,
     private readonly label: boolean,
   ) {
-    this.rgbaLayout = frameLayout('RGBA', producer.layout.width, producer.layout.height);
+    const l = producer.layout;
+    this.description = `test pattern ${l.width}x${l.height} ${l.format} @ ${fps} fps`;
+    this.rgbaLayout = frameLayout('RGBA', l.width, l.height);
     this.rgba = new Uint8Array(this.rgbaLayout.frameBytes);
     this.loop = this.run();
   }
 
-  static async start(options: PatternSourceOptions): Promise<PatternSource> {
+  /** Creates the stream and starts publishing. */
+  static async create(options: PatternSourceOptions): Promise<PatternSource> {
     rejectUnknownOptions('createPatternSource', options, OPTIONS);
     const width = checkInteger('width', options.width ?? 1280, 16, 7680);
     const height = checkInteger('height', options.height ?? 720, 16, 4320);
     const fps = options.fps ?? 30;
     if (typeof fps !== 'number' || !(fps > 0 && fps <= 1000)) throw invalidOption('fps', 'a number above 0 and at most 1000', fps);
     const format = options.format ?? 'RGBA';
-    if (!isPixelFormat(format) || formatInfo(format).encoded) throw invalidOption('format', 'a raw pixel format (RGBA, BGRA, RGB24, BGR24, YUYV, UYVY, NV12, I420, GRAY8)', format);
-    const rate = Number.isInteger(fps) ? { num: fps, den: 1 } : { num: Math.round(fps * 1000), den: 1000 };
-    const producer = await createProducer(options.name, { width, height, format, fps: rate });
+    if (!isRawFormat(format)) throw invalidOption('format', `a raw pixel format (${RAW_FORMATS.join(', ')})`, format);
+    const producer = await createProducer(options.name, { width, height, format, fps: fpsToRational(fps) });
     return new PatternSource(producer, fps, options.label ?? true);
   }
 
   get stream(): string {
     return this.producer.name;
+  }
+
+  /** Resolves once closed (a pattern never ends by itself). */
+  get done(): Promise<void> {
+    return this.completion.promise;
   }
 
   /** The producer's stats (the final ones once closed). */
@@ -88,13 +106,32 @@ export class PatternSource implements AsyncDisposable {
     this.abort.abort();
     await this.loop;
     this.producer.close();
+    this.completion.resolve();
   }
 
+  /** Same as close(). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
 }
 
+/** A test pattern onto a bus stream: `await using p = await createPatternSource({ name: 'test', width: 640, height: 480 })`. */
 export function createPatternSource(options: PatternSourceOptions): Promise<PatternSource> {
-  return PatternSource.start(options);
+  return PatternSource.create(options);
 }
+
+/** `vidbus stream --pattern`. */
+export const patternSourceKind: SourceKind<PatternSourceOptions> = {
+  kind: 'pattern',
+  summary: 'a test pattern: bars, a moving marker, frame number and time burned in',
+  options: {},
+  fromCli(_main, common) {
+    if (common.format !== undefined && !isRawFormat(common.format)) throw invalidOption('--format', `a raw format (${RAW_FORMATS.join(', ')})`, common.format);
+    const options: PatternSourceOptions = { name: common.name };
+    if (common.width !== undefined) Object.assign(options, { width: common.width, height: common.height });
+    if (common.format !== undefined) options.format = common.format;
+    if (common.fps !== undefined) options.fps = common.fps;
+    return options;
+  },
+  create: (options) => PatternSource.create(options),
+};

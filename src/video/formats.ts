@@ -5,25 +5,38 @@
  */
 import { VidbusError } from '../errors.js';
 
+/** Uncompressed formats: fixed frame size, planes and strides. */
 export type RawFormat = 'RGBA' | 'BGRA' | 'RGB24' | 'BGR24' | 'YUYV' | 'UYVY' | 'NV12' | 'I420' | 'GRAY8';
+/** Compressed formats: one encoded frame (access unit) per slot, with its size and a keyframe flag. */
 export type EncodedFormat = 'MJPEG' | 'H264' | 'HEVC';
+/** Every format a stream can carry. */
 export type PixelFormat = RawFormat | EncodedFormat;
 
-interface PlaneSpec {
+/** How one plane of a format is laid out. */
+export interface PlaneSpec {
   /** bytes per pixel along a row at full resolution (before horizontal subsampling) */
   bytesPerPixel: number;
-  /** horizontal and vertical subsampling divisors */
+  /** horizontal subsampling divisor (2 for 4:2:x chroma) */
   xDiv: number;
+  /** vertical subsampling divisor (2 for 4:2:0 chroma) */
   yDiv: number;
 }
 
+/** What vidbus knows about a format: its FourCC, ffmpeg name and planes. */
 export interface FormatInfo {
+  /** vidbus's name */
   readonly name: PixelFormat;
+  /** the V4L2 FourCC (also what the stream header stores) */
   readonly fourcc: string;
+  /** ffmpeg's -pix_fmt name (raw formats), or its demuxer/codec name (encoded) */
+  readonly ffmpeg: string;
+  /** a compressed format */
   readonly encoded: boolean;
+  /** the planes of a raw frame (none for encoded formats) */
   readonly planes: readonly PlaneSpec[];
   /** width and height must be multiples of these */
   readonly widthMultiple: number;
+  /** see widthMultiple */
   readonly heightMultiple: number;
 }
 
@@ -31,15 +44,16 @@ const packed = (bytesPerPixel: number): PlaneSpec[] => [{ bytesPerPixel, xDiv: 1
 
 const TABLE: Record<PixelFormat, FormatInfo> = {
   // V4L2_PIX_FMT_RGBA32 'AB24': bytes R, G, B, A in memory.
-  RGBA: { name: 'RGBA', fourcc: 'AB24', encoded: false, planes: packed(4), widthMultiple: 1, heightMultiple: 1 },
+  RGBA: { name: 'RGBA', ffmpeg: 'rgba', fourcc: 'AB24', encoded: false, planes: packed(4), widthMultiple: 1, heightMultiple: 1 },
   // V4L2_PIX_FMT_ARGB32 'BA24' is A,R,G,B; 'AR24' (ABGR32) is B,G,R,A in memory.
-  BGRA: { name: 'BGRA', fourcc: 'AR24', encoded: false, planes: packed(4), widthMultiple: 1, heightMultiple: 1 },
-  RGB24: { name: 'RGB24', fourcc: 'RGB3', encoded: false, planes: packed(3), widthMultiple: 1, heightMultiple: 1 },
-  BGR24: { name: 'BGR24', fourcc: 'BGR3', encoded: false, planes: packed(3), widthMultiple: 1, heightMultiple: 1 },
-  YUYV: { name: 'YUYV', fourcc: 'YUYV', encoded: false, planes: packed(2), widthMultiple: 2, heightMultiple: 1 },
-  UYVY: { name: 'UYVY', fourcc: 'UYVY', encoded: false, planes: packed(2), widthMultiple: 2, heightMultiple: 1 },
+  BGRA: { name: 'BGRA', ffmpeg: 'bgra', fourcc: 'AR24', encoded: false, planes: packed(4), widthMultiple: 1, heightMultiple: 1 },
+  RGB24: { name: 'RGB24', ffmpeg: 'rgb24', fourcc: 'RGB3', encoded: false, planes: packed(3), widthMultiple: 1, heightMultiple: 1 },
+  BGR24: { name: 'BGR24', ffmpeg: 'bgr24', fourcc: 'BGR3', encoded: false, planes: packed(3), widthMultiple: 1, heightMultiple: 1 },
+  YUYV: { name: 'YUYV', ffmpeg: 'yuyv422', fourcc: 'YUYV', encoded: false, planes: packed(2), widthMultiple: 2, heightMultiple: 1 },
+  UYVY: { name: 'UYVY', ffmpeg: 'uyvy422', fourcc: 'UYVY', encoded: false, planes: packed(2), widthMultiple: 2, heightMultiple: 1 },
   NV12: {
     name: 'NV12',
+    ffmpeg: 'nv12',
     fourcc: 'NV12',
     encoded: false,
     planes: [
@@ -51,6 +65,7 @@ const TABLE: Record<PixelFormat, FormatInfo> = {
   },
   I420: {
     name: 'I420',
+    ffmpeg: 'yuv420p',
     fourcc: 'YU12',
     encoded: false,
     planes: [
@@ -61,20 +76,32 @@ const TABLE: Record<PixelFormat, FormatInfo> = {
     widthMultiple: 2,
     heightMultiple: 2,
   },
-  GRAY8: { name: 'GRAY8', fourcc: 'GREY', encoded: false, planes: packed(1), widthMultiple: 1, heightMultiple: 1 },
-  MJPEG: { name: 'MJPEG', fourcc: 'MJPG', encoded: true, planes: [], widthMultiple: 1, heightMultiple: 1 },
-  H264: { name: 'H264', fourcc: 'H264', encoded: true, planes: [], widthMultiple: 1, heightMultiple: 1 },
-  HEVC: { name: 'HEVC', fourcc: 'HEVC', encoded: true, planes: [], widthMultiple: 1, heightMultiple: 1 },
+  GRAY8: { name: 'GRAY8', ffmpeg: 'gray', fourcc: 'GREY', encoded: false, planes: packed(1), widthMultiple: 1, heightMultiple: 1 },
+  MJPEG: { name: 'MJPEG', ffmpeg: 'mjpeg', fourcc: 'MJPG', encoded: true, planes: [], widthMultiple: 1, heightMultiple: 1 },
+  H264: { name: 'H264', ffmpeg: 'h264', fourcc: 'H264', encoded: true, planes: [], widthMultiple: 1, heightMultiple: 1 },
+  HEVC: { name: 'HEVC', ffmpeg: 'hevc', fourcc: 'HEVC', encoded: true, planes: [], widthMultiple: 1, heightMultiple: 1 },
 };
 
+/** Every format, raw then encoded. */
 export const PIXEL_FORMATS = Object.keys(TABLE) as PixelFormat[];
+/** The raw formats: what conversions, the virtual camera and test patterns take. */
+export const RAW_FORMATS = PIXEL_FORMATS.filter((f) => !TABLE[f].encoded) as RawFormat[];
+/** The encoded formats: one compressed frame per slot, with a size and a keyframe flag. */
+export const ENCODED_FORMATS = PIXEL_FORMATS.filter((f) => TABLE[f].encoded) as EncodedFormat[];
 export const MAX_PLANES = 3;
 export const MAX_DIMENSION = 16384;
 
+/** True for a name vidbus knows (RGBA, NV12, MJPEG, ...). */
 export function isPixelFormat(name: unknown): name is PixelFormat {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(TABLE, name);
 }
 
+/** True for an uncompressed format. */
+export function isRawFormat(name: unknown): name is RawFormat {
+  return isPixelFormat(name) && !TABLE[name].encoded;
+}
+
+/** The table entry of a format. */
 export function formatInfo(name: PixelFormat): FormatInfo {
   return TABLE[name];
 }
@@ -90,10 +117,12 @@ export function u32ToFourcc(value: number): string {
 
 const byFourcc = new Map<number, PixelFormat>(PIXEL_FORMATS.map((f) => [fourccToU32(TABLE[f].fourcc), f]));
 
+/** The format of a V4L2 FourCC number, if vidbus knows it. */
 export function formatFromFourcc(value: number): PixelFormat | undefined {
   return byFourcc.get(value >>> 0);
 }
 
+/** Where one plane of a frame lives. */
 export interface Plane {
   /** byte offset of the plane inside the frame */
   readonly offset: number;
@@ -101,18 +130,25 @@ export interface Plane {
   readonly stride: number;
   /** bytes of pixel data in one row (stride minus padding) */
   readonly rowBytes: number;
+  /** rows of this plane (fewer than the height for subsampled chroma) */
   readonly rows: number;
 }
 
+/** A frame's format, size and planes: everything needed to find a pixel. */
 export interface FrameLayout {
+  /** the pixel format */
   readonly format: PixelFormat;
+  /** pixels */
   readonly width: number;
+  /** pixels */
   readonly height: number;
+  /** one entry per plane (none for encoded formats) */
   readonly planes: readonly Plane[];
   /** bytes of one raw frame, or the largest encoded frame the slot holds */
   readonly frameBytes: number;
 }
 
+/** Options of frameLayout(). */
 export interface LayoutOptions {
   /** explicit bytes per row for each plane (at least the row's pixel bytes) */
   strides?: readonly number[];
@@ -182,4 +218,30 @@ export function frameLayout(format: PixelFormat, width: number, height: number, 
     offset += stride * rows;
   });
   return { format, width, height, planes, frameBytes: offset };
+}
+
+/** A frame rate as a fraction: frames per second = num / den. */
+export interface Rational {
+  /** numerator */
+  num: number;
+  /** denominator (above 0) */
+  den: number;
+}
+
+/**
+ * Frames per second as a reduced fraction: integers as n/1, fractions to
+ * a thousandth (29.97 -> 2997/100). Throws ERR_INVALID_OPTION outside (0, max].
+ */
+export function fpsToRational(fps: number, max = 100000): Rational {
+  if (typeof fps !== 'number' || !Number.isFinite(fps) || fps < 0 || fps > max) throw invalid(`Expected fps to be a number from 0 to ${max} but received ${String(fps)}`);
+  if (Number.isInteger(fps)) return { num: fps, den: 1 };
+  const num = Math.round(fps * 1000);
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  const g = gcd(num, 1000);
+  return { num: num / g, den: 1000 / g };
+}
+
+/** num/den as frames per second. */
+export function rationalToFps(rate: Rational): number {
+  return rate.den === 0 ? 0 : rate.num / rate.den;
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { uniqueName } from '../helpers.js';
-import { probeVideo } from '../../src/sources/ffmpeg-tool.js';
+import { probeVideo } from '../../src/util/ffmpeg.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const haveFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { candidatePaths, loadNative, NATIVE_EXPORTS } from '../../src/native/binding.js';
+import { ERROR_CODES, VidbusError } from '../../src/errors.js';
 import { isVidbusError } from '../../src/index.js';
 
 describe('native binding', () => {
@@ -57,7 +58,21 @@ describe('native binding', () => {
       ['short descriptor', () => native.pixelsFit(src, Int32Array.of(1, 16, 16), dst, yuyv(16, 16), box(0, 0, 16, 16))],
       ['not bytes', () => native.pixelsFit(new Uint16Array(8) as unknown as Uint8Array, rgba(2, 1), dst, yuyv(16, 16), box(0, 0, 16, 16))],
     ];
-    for (const [what, call] of bad) assert.throws(call, { code: 'ERR_NATIVE_ARGUMENT' }, what);
+    for (const [what, call] of bad) assert.throws(call, (e) => e instanceof VidbusError && e.code === 'ERR_NATIVE_ARGUMENT', what);
+  });
+
+  it('throws only VidbusErrors, whatever the addon refuses', () => {
+    const native = loadNative();
+    const calls: [string, () => unknown][] = [
+      ['too few arguments', () => (native.futexWake as unknown as () => number)()],
+      ['not a number', () => native.lockTry('x' as unknown as number, 0, true)],
+      ['failed syscall', () => native.fallocate(987654, 4096)],
+      ['not a JPEG', () => native.jpegHeader(native.jpegCreate(), new Uint8Array([1, 2, 3]))],
+      ['wrong handle', () => native.jpegHeader({} as never, new Uint8Array(4))],
+    ];
+    for (const [what, call] of calls) {
+      assert.throws(call, (e) => e instanceof VidbusError && ERROR_CODES.includes(e.code), what);
+    }
   });
 
   it('watches a file descriptor on the event loop, and stops idempotently', async () => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { listLoopbackDevices } from '../../../src/index.js';
+import { listLoopbackDevices } from '../../../src/api/vcam.js';
 import { spawnChild, type Child } from '../../helpers.js';
 import { inVm, modprobe, rmmod, waitFor } from './kernel.js';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { listLoopbackDevices } from '../../../src/index.js';
+import { listLoopbackDevices } from '../../../src/api/vcam.js';
 import { inVm, modprobe, rmmod, waitFor } from './kernel.js';
 
 const run = promisify(execFile);

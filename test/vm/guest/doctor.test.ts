@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import type { DoctorReport } from '../../../src/sinks/loopback-doctor.js';
-import { listLoopbackDevices } from '../../../src/index.js';
+import type { DoctorReport } from '../../../src/devices/loopback-doctor.js';
+import { listLoopbackDevices } from '../../../src/api/vcam.js';
 import { background, inVm, modprobe, rmmod, stop, waitFor } from './kernel.js';
 
 const run = promisify(execFile);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { listLoopbackDevices } from '../../../src/index.js';
+import { listLoopbackDevices } from '../../../src/api/vcam.js';
 import { PLACEHOLDER_BACKGROUND } from '../../../src/video/placeholder.js';
 import { spawnChild, type Child } from '../../helpers.js';
 import { inVm, modprobe, rmmod, waitFor } from './kernel.js';

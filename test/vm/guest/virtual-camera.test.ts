@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { VirtualCamera, listLoopbackDevices } from '../../../src/index.js';
+import { VirtualCamera, listLoopbackDevices } from '../../../src/api/vcam.js';
 import { inVm, meanRgb, modprobe, rmmod } from './kernel.js';
 
 const run = promisify(execFile);

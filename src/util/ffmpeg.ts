@@ -5,19 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { VidbusError } from '../errors.js';
-import type { RawFormat } from '../video/formats.js';
 
-export const FFMPEG_PIX_FMT: Record<RawFormat, string> = {
-  RGBA: 'rgba',
-  BGRA: 'bgra',
-  RGB24: 'rgb24',
-  BGR24: 'bgr24',
-  YUYV: 'yuyv422',
-  UYVY: 'uyvy422',
-  NV12: 'nv12',
-  I420: 'yuv420p',
-  GRAY8: 'gray',
-};
 
 const INSTALL = 'Install it: sudo apt-get install ffmpeg';
 

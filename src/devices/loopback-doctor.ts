@@ -6,7 +6,8 @@
 import { accessSync, constants, existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { release } from 'node:os';
 import { queryCapabilities, videoNodePaths } from '../native/v4l2.js';
-import { exclusiveCapsFlags, LOOPBACK_DRIVER, MODPROBE_LINE as MODPROBE, readText as read } from './v4l2loopback.js';
+import { exclusiveCapsFlags, LOOPBACK_DRIVER, loopbackVersion, MODPROBE_LINE as MODPROBE } from './loopback.js';
+import { readText as read } from '../util/sysfs.js';
 
 export type FindingLevel = 'ok' | 'warning' | 'problem';
 
@@ -78,21 +79,6 @@ export function deviceUsers(device: string): { pid: number; command: string }[] 
     }
   }
   return users;
-}
-
-/** The loaded (or installed) v4l2loopback's version: the module's own, else what DKMS built for this kernel. */
-export function loopbackVersion(kernel = release()): string | undefined {
-  return read('/sys/module/v4l2loopback/version') ?? dkmsVersion(kernel);
-}
-
-/** The v4l2loopback version DKMS built for `kernel`, if DKMS built it. */
-function dkmsVersion(kernel: string): string | undefined {
-  const root = '/var/lib/dkms/v4l2loopback';
-  try {
-    return readdirSync(root).find((v) => /^\d+\.\d+/.test(v) && existsSync(`${root}/${v}/${kernel}`));
-  } catch {
-    return undefined;
-  }
 }
 
 function secureBootEnabled(): boolean | undefined {

@@ -3,8 +3,11 @@
 export interface LatencySummary {
   /** samples in the window */
   count: number;
+  /** median, microseconds */
   p50Us: number;
+  /** 99th percentile, microseconds */
   p99Us: number;
+  /** largest sample, microseconds */
   maxUs: number;
 }
 

@@ -1,0 +1,94 @@
+/**
+ * The sink contract: where the virtual-camera service (src/daemon/) hands
+ * its frames. A sink has one fixed layout, chosen when it is opened; the
+ * service fits every bus frame (any size, any format) to it and calls
+ * write() once per frame, at the camera's rate. Backends register by name
+ * so that `vidbus vcam --backend <name>` and `VcamService.start({ backend })`
+ * find them:
+ *
+ *   registerSink({ name: 'counting', summary: '...', formats: RAW_FORMATS, open: (o) => new CountingSink(o) });
+ *
+ * A new backend (PipeWire, a network sender) is one file that exports its
+ * SinkBackend, plus one line in `builtin.ts`.
+ */
+import { VidbusError } from '../errors.js';
+import { closestName } from '../util/options.js';
+import type { FrameLayout, RawFormat } from '../video/formats.js';
+
+/** What a sink is asked for. */
+export interface SinkOpenOptions {
+  /** pixels */
+  width: number;
+  /** pixels */
+  height: number;
+  /** the format readers get */
+  format: RawFormat;
+  /** the nominal frame rate announced to readers */
+  fps: number;
+  /** which target of the backend: a device path or card label for v4l2loopback; backends define their own */
+  target?: string;
+}
+
+/** An open sink. */
+export interface FrameSink extends Disposable {
+  /** the backend's registered name */
+  readonly backend: string;
+  /** where the frames go, e.g. /dev/video10 */
+  readonly target: string;
+  /** what readers see it as, e.g. the camera's label */
+  readonly label: string;
+  /** the fixed layout every written frame has */
+  readonly layout: FrameLayout;
+  /** Takes one frame of exactly layout.frameBytes bytes (longer buffers: the first frameBytes). */
+  write(frame: Uint8Array): void;
+  /** Releases the target. Idempotent. */
+  close(): void;
+}
+
+/** A kind of sink, registered by name. */
+export interface SinkBackend {
+  /** the name `--backend` takes */
+  readonly name: string;
+  /** one line for the usage */
+  readonly summary: string;
+  /** the raw formats it can give readers */
+  readonly formats: readonly RawFormat[];
+  /** Opens the target with this fixed layout; throws a VidbusError saying what to do when it cannot. */
+  open(options: SinkOpenOptions): FrameSink | Promise<FrameSink>;
+}
+
+const registry = new Map<string, SinkBackend>();
+
+/** Adds a backend. Throws if the name is taken. */
+export function registerSink(backend: SinkBackend): void {
+  if (registry.has(backend.name)) throw new VidbusError('ERR_INVALID_OPTION', `A sink backend "${backend.name}" is already registered`);
+  registry.set(backend.name, backend);
+}
+
+/** Removes a backend (tests that register toys clean up with this). */
+export function unregisterSink(name: string): void {
+  registry.delete(name);
+}
+
+/** Every registered backend, in registration order. */
+export function sinkBackends(): SinkBackend[] {
+  return [...registry.values()];
+}
+
+/** The backend registered under `name`; ERR_INVALID_OPTION with the known names otherwise. */
+export function findSink(name: string): SinkBackend {
+  const found = registry.get(name);
+  if (found) return found;
+  const known = [...registry.keys()];
+  const guess = closestName(name, known);
+  throw new VidbusError('ERR_INVALID_OPTION', `No sink backend "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}. Known: ${known.join(', ')}`);
+}
+
+/** Opens a sink of a registered backend, checking the format against what it supports. */
+export async function openSink(name: string, options: SinkOpenOptions): Promise<FrameSink> {
+  const backend = findSink(name);
+  if (!backend.formats.includes(options.format)) {
+    throw new VidbusError('ERR_INVALID_OPTION', `The ${name} backend gives readers ${backend.formats.join(', ')}; received ${options.format}`);
+  }
+  return backend.open(options);
+}
