@@ -31,7 +31,7 @@ const ADDON_SYNTAX = [
 const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'node_modules/', 'bench/out/', 'docs/api/', 'clients/'] },
+  { ignores: ['dist/', 'build/', 'node_modules/', 'bench/out/', 'docs/api/', 'libvidbus/', 'python/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

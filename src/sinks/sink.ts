@@ -12,7 +12,7 @@
  * SinkBackend, plus one line in `builtin.ts`.
  */
 import { VidbusError } from '../errors.js';
-import { closestName } from '../util/options.js';
+import { Registry } from '../util/registry.js';
 import type { FrameLayout, RawFormat } from '../video/formats.js';
 
 /** What a sink is asked for. */
@@ -57,31 +57,26 @@ export interface SinkBackend {
   open(options: SinkOpenOptions): FrameSink | Promise<FrameSink>;
 }
 
-const registry = new Map<string, SinkBackend>();
+const registry = new Registry<SinkBackend>('sink backend');
 
 /** Adds a backend. Throws if the name is taken. */
 export function registerSink(backend: SinkBackend): void {
-  if (registry.has(backend.name)) throw new VidbusError('ERR_INVALID_OPTION', `A sink backend "${backend.name}" is already registered`);
-  registry.set(backend.name, backend);
+  registry.add(backend.name, backend);
 }
 
 /** Removes a backend (tests that register toys clean up with this). */
 export function unregisterSink(name: string): void {
-  registry.delete(name);
+  registry.remove(name);
 }
 
 /** Every registered backend, in registration order. */
 export function sinkBackends(): SinkBackend[] {
-  return [...registry.values()];
+  return registry.all();
 }
 
 /** The backend registered under `name`; ERR_INVALID_OPTION with the known names otherwise. */
 export function findSink(name: string): SinkBackend {
-  const found = registry.get(name);
-  if (found) return found;
-  const known = [...registry.keys()];
-  const guess = closestName(name, known);
-  throw new VidbusError('ERR_INVALID_OPTION', `No sink backend "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}. Known: ${known.join(', ')}`);
+  return registry.find(name);
 }
 
 /** Opens a sink of a registered backend, checking the format against what it supports. */

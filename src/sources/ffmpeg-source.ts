@@ -11,7 +11,7 @@ import { createProducer, type LoanedFrame, type Producer } from '../bus/producer
 import { invalidOption, rejectUnknownOptions } from '../util/options.js';
 import { formatInfo, fpsToRational, isRawFormat, RAW_FORMATS, type RawFormat } from '../video/formats.js';
 import { probeVideo } from '../util/ffmpeg.js';
-import type { Source, SourceKind, SourceStats } from './source.js';
+import { rawSizeAndFormat, type Source, type SourceKind, type SourceStats } from './source.js';
 
 /** Options of createFfmpegSource(). */
 export interface FfmpegSourceOptions {
@@ -153,12 +153,7 @@ export const ffmpegSourceKind: SourceKind<FfmpegSourceOptions> = {
   options: { loop: { type: 'boolean', help: 'start the file again at its end' } },
   fromCli(input, common, values) {
     if (common.fps !== undefined) throw invalidOption('--fps', 'no value: files play at their own rate', common.fps);
-    if (common.format !== undefined && !isRawFormat(common.format)) throw invalidOption('--format', `a raw format (${RAW_FORMATS.join(', ')})`, common.format);
-    const options: FfmpegSourceOptions = { name: common.name, input: String(input) };
-    if (common.width !== undefined) Object.assign(options, { width: common.width, height: common.height });
-    if (common.format !== undefined) options.format = common.format;
-    if (values.loop === true) options.loop = true;
-    return options;
+    return { name: common.name, input: String(input), ...rawSizeAndFormat(common), ...(values.loop === true ? { loop: true } : {}) };
   },
   create: (options) => FfmpegSource.create(options),
 };

@@ -9,7 +9,7 @@ import { fitFrame } from '../video/convert.js';
 import { fpsToRational, frameLayout, isRawFormat, RAW_FORMATS, type FrameLayout, type RawFormat } from '../video/formats.js';
 import { Pacer } from '../video/pacer.js';
 import { drawPattern, patternLabel } from '../video/pattern.js';
-import { Completion, type Source, type SourceKind } from './source.js';
+import { Completion, rawSizeAndFormat, type Source, type SourceKind } from './source.js';
 
 /** Options of createPatternSource(). */
 export interface PatternSourceOptions {
@@ -125,13 +125,6 @@ export const patternSourceKind: SourceKind<PatternSourceOptions> = {
   kind: 'pattern',
   summary: 'a test pattern: bars, a moving marker, frame number and time burned in',
   options: {},
-  fromCli(_main, common) {
-    if (common.format !== undefined && !isRawFormat(common.format)) throw invalidOption('--format', `a raw format (${RAW_FORMATS.join(', ')})`, common.format);
-    const options: PatternSourceOptions = { name: common.name };
-    if (common.width !== undefined) Object.assign(options, { width: common.width, height: common.height });
-    if (common.format !== undefined) options.format = common.format;
-    if (common.fps !== undefined) options.fps = common.fps;
-    return options;
-  },
+  fromCli: (_main, common) => ({ name: common.name, ...rawSizeAndFormat(common), ...(common.fps !== undefined ? { fps: common.fps } : {}) }),
   create: (options) => PatternSource.create(options),
 };

@@ -11,7 +11,9 @@
  * `builtin.ts`.
  */
 import { VidbusError } from '../errors.js';
-import { closestName } from '../util/options.js';
+import { invalidOption } from '../util/options.js';
+import { Registry } from '../util/registry.js';
+import { isRawFormat, RAW_FORMATS, type RawFormat } from '../video/formats.js';
 
 /** Counters every source reports. */
 export interface SourceStats {
@@ -88,36 +90,41 @@ export interface SourceKind<Options extends object = object> {
   create(options: Options): Promise<Source>;
 }
 
-const registry = new Map<string, SourceKind>();
+const registry = new Registry<SourceKind>('source kind');
 
 /** Adds a kind of source. Throws if the kind or its flag is taken. */
 export function registerSource<Options extends object>(kind: SourceKind<Options>): void {
   const flag = kind.flag ?? kind.kind;
-  for (const other of registry.values()) {
-    if (other.kind === kind.kind || (other.flag ?? other.kind) === flag) {
-      throw new VidbusError('ERR_INVALID_OPTION', `A source "${kind.kind}" (flag --${flag}) is already registered`);
-    }
-  }
-  registry.set(kind.kind, kind as unknown as SourceKind);
+  const clash = registry.all().find((other) => (other.flag ?? other.kind) === flag);
+  if (clash) throw new VidbusError('ERR_INVALID_OPTION', `The flag --${flag} of source "${kind.kind}" is taken by "${clash.kind}"`);
+  registry.add(kind.kind, kind as unknown as SourceKind);
 }
 
 /** Removes a kind (tests that register toys clean up with this). */
 export function unregisterSource(kind: string): void {
-  registry.delete(kind);
+  registry.remove(kind);
 }
 
 /** Every registered kind, in registration order. */
 export function sourceKinds(): SourceKind[] {
-  return [...registry.values()];
+  return registry.all();
 }
 
 /** The kind registered under `kind`; ERR_INVALID_OPTION with the known kinds otherwise. */
 export function findSource(kind: string): SourceKind {
-  const found = registry.get(kind);
-  if (found) return found;
-  const known = [...registry.keys()];
-  const guess = closestName(kind, known);
-  throw new VidbusError('ERR_INVALID_OPTION', `No source kind "${kind}"${guess ? ` (did you mean "${guess}"?)` : ''}. Known: ${known.join(', ')}`);
+  return registry.find(kind);
+}
+
+/**
+ * The size and raw format of `vidbus stream`'s common options, for kinds
+ * that publish a raw format of the user's choice (checked here).
+ */
+export function rawSizeAndFormat(common: CommonSourceArgs): { width?: number; height?: number; format?: RawFormat } {
+  if (common.format !== undefined && !isRawFormat(common.format)) throw invalidOption('--format', `a raw format (${RAW_FORMATS.join(', ')})`, common.format);
+  return {
+    ...(common.width !== undefined ? { width: common.width, height: common.height! } : {}),
+    ...(common.format !== undefined ? { format: common.format } : {}),
+  };
 }
 
 /** A source of a registered kind, publishing its stream: `createSource('pattern', { name: 'test' })`. */
