@@ -2,6 +2,7 @@
  * attach one generation of a stream (validate, map read-only, claim a
  * record), take frames under holds, sleep on the futex word, notice a dead
  * producer, and follow the name across producers. */
+#define _GNU_SOURCE /* F_OFD_SETLK, O_CLOEXEC, futex, inotify */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>

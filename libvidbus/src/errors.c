@@ -1,5 +1,6 @@
 /* Error codes (the same strings as the TypeScript VidbusErrorCode) and the
  * per-thread message of the last failure. */
+#define _GNU_SOURCE /* F_OFD_SETLK, O_CLOEXEC, futex, inotify */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,5 @@
 /* The pixel-format table (docs/protocol.md section 7) and frame layouts. */
+#define _GNU_SOURCE /* F_OFD_SETLK, O_CLOEXEC, futex, inotify */
 #include <strings.h>
 
 #include "internal.h"

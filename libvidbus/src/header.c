@@ -1,6 +1,7 @@
 /* Reading a segment someone else wrote, and trusting nothing in it
  * (docs/protocol.md section 6): every field is copied once, checked, and
  * only the checked copy is used. */
+#define _GNU_SOURCE /* F_OFD_SETLK, O_CLOEXEC, futex, inotify */
 #include <string.h>
 
 #include "internal.h"

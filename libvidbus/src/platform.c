@@ -1,5 +1,6 @@
 /* The system calls the protocol names: clocks, OFD byte locks, shared
  * futexes, and the paths of a stream's files. */
+#define _GNU_SOURCE /* F_OFD_SETLK, O_CLOEXEC, futex, inotify */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

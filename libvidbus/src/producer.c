@@ -2,6 +2,7 @@
  * create a stream atomically, loan slots that no live consumer holds,
  * publish with a release store of the sequence number, wake sleepers only
  * when one sleeps, and never wait for a consumer. */
+#define _GNU_SOURCE /* F_OFD_SETLK, O_CLOEXEC, futex, inotify */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>

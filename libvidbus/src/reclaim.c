@@ -1,5 +1,6 @@
 /* Removing what dead producers left behind (docs/protocol.md 5.8, 5.9),
  * proven dead by taking their lock; a live stream is never touched. */
+#define _GNU_SOURCE /* F_OFD_SETLK, O_CLOEXEC, futex, inotify */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,6 @@
 /* vidbus_list_streams(): every stream in /dev/shm, read straight from its
  * header and consumer table, without claiming anything and without a daemon. */
+#define _GNU_SOURCE /* F_OFD_SETLK, O_CLOEXEC, futex, inotify */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
