@@ -1,14 +1,16 @@
 /* vidbus-consume: read a vidbus stream from C, in the style of a classic
  * shared-memory consumer: wait for each frame, write it out, report stats.
  *
- *   vidbus-consume <stream> [-o FILE] [-s] [-c COUNT] [-t TIMEOUT_MS] [-e] [-f] [-j]
+ *   vidbus-consume <stream> [-o FILE] [-s] [-c COUNT] [-t TIMEOUT_MS] [-e] [-f] [-H N] [-j]
  *     -o FILE   write every frame as received (raw frames, or the encoded bitstream: an H.264 stream becomes an Annex B file)
  *     -s        statistics only (no output file)
  *     -c COUNT  stop after COUNT frames (exit 1 if the timeout or the end of the stream comes first)
  *     -t MS     give up waiting for a frame after MS milliseconds (default: wait forever)
  *     -e        policy every: every frame in order, counting the ones missed (implied by -o)
  *     -f        follow: outlive producers and wait for the next one
- *     -j        one JSON line per frame on stdout (seq, size, checksum, timestamps), then a summary line
+ *     -H N      keep the last N frames held (up to 7) instead of releasing each at once
+ *     -j        one JSON line per frame on stdout (seq, size, FNV-1a checksum, timestamps as strings,
+ *               metadata in hex), then a summary line
  * Exit status: 0 done, 1 fewer frames than -c, 2 usage, 3 stream error.
  */
 #define _GNU_SOURCE /* getopt that takes options after the stream name */
@@ -32,7 +34,7 @@ static void on_signal(int sig)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: vidbus-consume <stream> [-o FILE] [-s] [-c COUNT] [-t TIMEOUT_MS] [-e] [-f] [-j]\n");
+    fprintf(stderr, "usage: vidbus-consume <stream> [-o FILE] [-s] [-c COUNT] [-t TIMEOUT_MS] [-e] [-f] [-H N] [-j]\n");
     return 2;
 }
 
@@ -48,8 +50,8 @@ int main(int argc, char **argv)
 {
     const char *output = NULL;
     long count = -1, timeout_ms = -1;
-    int stats_only = 0, every = 0, follow = 0, json = 0, opt;
-    while ((opt = getopt(argc, argv, "o:sc:t:efj")) != -1) {
+    int stats_only = 0, every = 0, follow = 0, json = 0, keep = 0, opt;
+    while ((opt = getopt(argc, argv, "o:sc:t:efjH:")) != -1) {
         switch (opt) {
         case 'o': output = optarg; every = 1; break;
         case 's': stats_only = 1; break;
@@ -58,6 +60,7 @@ int main(int argc, char **argv)
         case 'e': every = 1; break;
         case 'f': follow = 1; break;
         case 'j': json = 1; break;
+        case 'H': keep = atoi(optarg); if (keep < 0 || keep >= VIDBUS_MAX_HOLDS) return usage(); break;
         default: return usage();
         }
     }
@@ -88,6 +91,8 @@ int main(int argc, char **argv)
 
     long received = 0;
     int exit_code = 0;
+    vidbus_frame kept[VIDBUS_MAX_HOLDS];
+    int kept_count = 0;
     while (!stop && (count < 0 || received < count)) {
         vidbus_frame frame;
         status = vidbus_consumer_wait(consumer, (int)timeout_ms, &frame);
@@ -106,16 +111,26 @@ int main(int argc, char **argv)
             exit_code = 3;
         }
         if (json) {
-            printf("{\"type\":\"frame\",\"seq\":%llu,\"size\":%u,\"keyframe\":%s,\"format\":\"%s\",\"width\":%u,\"height\":%u,\"checksum\":%u,\"timestamp\":%lld,\"wallClock\":%lld,\"meta\":\"",
+            printf("{\"type\":\"frame\",\"seq\":%llu,\"size\":%u,\"keyframe\":%s,\"format\":\"%s\",\"width\":%u,\"height\":%u,\"checksum\":%u,\"timestamp\":\"%lld\",\"wallClock\":\"%lld\",\"meta\":\"",
                    (unsigned long long)frame.seq, frame.size, frame.keyframe ? "true" : "false", vidbus_format_name(frame.layout.format), frame.layout.width, frame.layout.height,
                    checksum(frame.data, frame.size), (long long)frame.timestamp_ns, (long long)frame.wall_ns);
             for (uint32_t i = 0; i < frame.meta_bytes; i++) printf("%02x", frame.meta[i]);
             printf("\"}\n");
             fflush(stdout);
         }
-        vidbus_frame_release(consumer, &frame);
+        if (keep > 0) {
+            if (kept_count == keep) {
+                vidbus_frame_release(consumer, &kept[0]);
+                memmove(kept, kept + 1, sizeof(kept[0]) * (size_t)(keep - 1));
+                kept_count--;
+            }
+            kept[kept_count++] = frame;
+        } else {
+            vidbus_frame_release(consumer, &frame);
+        }
         if (exit_code != 0) break;
     }
+    for (int i = 0; i < kept_count; i++) vidbus_frame_release(consumer, &kept[i]);
     vidbus_consumer_stats s;
     vidbus_consumer_get_stats(consumer, &s);
     if (json) {

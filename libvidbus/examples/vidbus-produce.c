@@ -1,7 +1,7 @@
 /* vidbus-produce: publish frames from C. A test pattern whose every byte
  * is predictable (tests compare it across languages), or stdin.
  *
- *   vidbus-produce <stream> [-s WxH] [-f FORMAT] [-r FPS] [-n COUNT] [-m] [-i] [-l SLOTS]
+ *   vidbus-produce <stream> [-s WxH] [-f FORMAT] [-r FPS] [-n COUNT] [-m] [-i] [-l SLOTS] [-T] [-w K]
  *     -s WxH     frame size (default 320x240)
  *     -f FORMAT  RGBA, NV12, I420, YUYV, ... or MJPEG/H264/HEVC with -i (default RGBA)
  *     -r FPS     frames per second (default 30; 0: as fast as possible)
@@ -10,6 +10,9 @@
  *     -i         raw formats: read whole frames from stdin; encoded: one frame per
  *                4-byte little-endian length + bytes record
  *     -l SLOTS   ring slots (default 4)
+ *     -w K       wait (up to 10 s) until K consumers are attached before publishing
+ *     -T         stamp frame n with capture time n ms + 42 ns (monotonic) and 10^18 + n ns
+ *                (wall clock), so that tests can check timestamps travel intact
  * Frame n of the pattern has byte i = (n * 7 + i * 13) & 0xff. Prints one
  * JSON line {"type":"ready"} once the stream exists, and a summary at the end.
  */
@@ -33,7 +36,7 @@ static void on_signal(int sig)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: vidbus-produce <stream> [-s WxH] [-f FORMAT] [-r FPS] [-n COUNT] [-m] [-i] [-l SLOTS]\n");
+    fprintf(stderr, "usage: vidbus-produce <stream> [-s WxH] [-f FORMAT] [-r FPS] [-n COUNT] [-m] [-i] [-l SLOTS] [-T] [-w K]\n");
     return 2;
 }
 
@@ -53,9 +56,9 @@ int main(int argc, char **argv)
     unsigned width = 320, height = 240, slots = 4;
     double fps = 30;
     long count = -1;
-    int meta = 0, from_stdin = 0, opt;
+    int meta = 0, from_stdin = 0, fixed_times = 0, wait_for = 0, opt;
     vidbus_format format = VIDBUS_FORMAT_RGBA;
-    while ((opt = getopt(argc, argv, "s:f:r:n:mil:")) != -1) {
+    while ((opt = getopt(argc, argv, "s:f:r:n:mil:Tw:")) != -1) {
         switch (opt) {
         case 's': if (sscanf(optarg, "%ux%u", &width, &height) != 2) return usage(); break;
         case 'f': format = vidbus_format_from_name(optarg); if (format == VIDBUS_FORMAT_UNKNOWN) return usage(); break;
@@ -64,6 +67,8 @@ int main(int argc, char **argv)
         case 'm': meta = 1; break;
         case 'i': from_stdin = 1; break;
         case 'l': slots = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'T': fixed_times = 1; break;
+        case 'w': wait_for = atoi(optarg); break;
         default: return usage();
         }
     }
@@ -89,6 +94,12 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     printf("{\"type\":\"ready\",\"pid\":%d}\n", (int)getpid());
     fflush(stdout);
+    for (int64_t give_up = vidbus_now_ns() + 10000000000LL; wait_for > 0 && !stop && vidbus_now_ns() < give_up;) {
+        vidbus_producer_stats s;
+        vidbus_producer_get_stats(p, &s);
+        if ((int)s.consumers >= wait_for) break;
+        nanosleep(&(struct timespec){0, 5000000L}, NULL);
+    }
     const vidbus_layout *layout = vidbus_producer_layout(p);
     int64_t period = fps > 0 ? (int64_t)(1e9 / fps) : 0, next = vidbus_now_ns();
     long n = 0;
@@ -123,6 +134,10 @@ int main(int argc, char **argv)
         if (loan.data != NULL) {
             uint64_t seq = (uint64_t)n + 1;
             vidbus_publish_info info = {.size = size, .keyframe = 1, .meta = meta ? &seq : NULL, .meta_bytes = meta ? 8 : 0};
+            if (fixed_times) {
+                info.timestamp_ns = n * 1000000LL + 42;
+                info.wall_ns = 1000000000000000000LL + n;
+            }
             if ((status = vidbus_producer_publish(p, &loan, &info, NULL)) != VIDBUS_OK) {
                 fprintf(stderr, "vidbus-produce: %s\n", vidbus_last_error());
                 exit_code = 3;

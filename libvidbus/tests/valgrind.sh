@@ -6,11 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 name="t-valgrind-$$"
 vg=(valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1)
-"${vg[@]}" ./build/vidbus-produce "$name" -s 64x48 -f NV12 -r 100 -n 60 -m > /tmp/vidbus-valgrind-produce.$$ &
-producer=$!
-for _ in $(seq 100); do [ -e "/dev/shm/vidbus-$name.ctl" ] && break; sleep 0.05; done
-"${vg[@]}" ./build/vidbus-consume "$name" -e -t 3000 -j > /tmp/vidbus-valgrind-consume.$$
-wait $producer
+# The consumer first, following: it waits for the producer, reads until the
+# producer closes, then gives up after 3 s without a new one.
+"${vg[@]}" ./build/vidbus-consume "$name" -e -f -t 3000 -j > /tmp/vidbus-valgrind-consume.$$ &
+consumer=$!
+sleep 1
+"${vg[@]}" ./build/vidbus-produce "$name" -s 64x48 -f NV12 -r 50 -n 100 -m > /tmp/vidbus-valgrind-produce.$$
+wait $consumer
 frames=$(grep -c '"type":"frame"' /tmp/vidbus-valgrind-consume.$$ || true)
 rm -f /tmp/vidbus-valgrind-produce.$$ /tmp/vidbus-valgrind-consume.$$
 if ls /dev/shm | grep -q "$name"; then echo "valgrind: files left in /dev/shm" >&2; exit 1; fi
