@@ -13,18 +13,18 @@
  * callback; socket: the last byte arrived), CLOCK_MONOTONIC across
  * processes. CPU is user+sys of producer and consumers per delivered frame.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, openSync, unlinkSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createProducer } from '../src/index.js';
 import { percentile } from '../src/util/latency.js';
 import { futexWake, Mapping } from '../src/native/shm.js';
+import { benchFloor, floorBinary, type Row } from './floor.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
 
 function arg(flag: string, fallback: string): string {
   const i = process.argv.indexOf(flag);
@@ -35,14 +35,6 @@ const consumerCounts = arg('--consumers', '1,2,4').split(',').map(Number);
 const modes = arg('--modes', 'max,30,60').split(',');
 const seconds = Number(arg('--seconds', '2'));
 
-interface Row {
-  fps: number;
-  p50Us: number;
-  p99Us: number;
-  maxUs: number;
-  cpuMsPerFrame: number;
-  producerCpuMsPerFrame?: number;
-}
 interface ChildReport {
   received: number;
   seconds: number;
@@ -167,20 +159,6 @@ async function benchNodeWake(consumers: number, periodMs: number): Promise<Row> 
   return result;
 }
 
-function floorBinary(): string {
-  const out = join(root, 'bench', 'out');
-  mkdirSync(out, { recursive: true });
-  const bin = join(out, 'floor');
-  execFileSync('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', '-o', bin, join(root, 'bench', 'c', 'floor.c')]);
-  return bin;
-}
-
-function benchFloor(bin: string, w: number, h: number, consumers: number, periodMs: number): Row {
-  const frames = periodMs === 0 ? 200000 : Math.round((seconds * 1000) / periodMs);
-  const out = execFileSync(bin, [w, h, frames, Math.round(periodMs * 1000), consumers].map(String), { encoding: 'utf8' });
-  return JSON.parse(out) as Row;
-}
-
 const fmt = (v: number, digits = 0) => (v >= 100 ? v.toFixed(0) : v.toFixed(digits));
 const bin = floorBinary();
 console.log(`vidbus benchmark  node ${process.version}  load ${loadavg()[0]!.toFixed(2)}  ${seconds} s per run`);
@@ -191,7 +169,7 @@ for (const [w, h] of sizes) {
   for (const consumers of consumerCounts) {
     for (const mode of modes) {
       const periodMs = mode === 'max' ? 0 : 1000 / Number(mode);
-      const floor = benchFloor(bin, w, h, consumers, periodMs);
+      const floor = benchFloor(bin, w, h, consumers, periodMs, seconds);
       const bus = await benchVidbus(w, h, consumers, periodMs);
       const sock = await benchSocket(w, h, consumers, periodMs);
       const rows: [string, Row][] = [

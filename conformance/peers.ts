@@ -47,6 +47,8 @@ export interface ConsumeSpec {
   follow?: boolean;
   /** C only: keep this many frames held (crash tests) */
   hold?: number;
+  /** no per-frame lines (and no checksums): benchmarks */
+  statsOnly?: boolean;
 }
 
 export function produceCommand(lang: Lang, s: ProduceSpec): [string, string[]] {
@@ -58,9 +60,9 @@ export function produceCommand(lang: Lang, s: ProduceSpec): [string, string[]] {
 
 export function consumeCommand(lang: Lang, s: ConsumeSpec): [string, string[]] {
   if (lang === 'c') {
-    return [C_CONSUME, [s.name, '-j', '-c', String(s.count), '-t', String(s.timeoutMs), ...(s.policy === 'every' ? ['-e'] : []), ...(s.follow ? ['-f'] : []), ...(s.hold ? ['-H', String(s.hold)] : [])]];
+    return [C_CONSUME, [s.name, '-j', '-c', String(s.count), '-t', String(s.timeoutMs), ...(s.policy === 'every' ? ['-e'] : []), ...(s.follow ? ['-f'] : []), ...(s.hold ? ['-H', String(s.hold)] : []), ...(s.statsOnly ? ['-s'] : [])]];
   }
-  const args = ['consume', s.name, s.policy, String(s.count), String(s.timeoutMs), ...(s.follow ? ['follow'] : [])];
+  const args = ['consume', s.name, s.policy, String(s.count), String(s.timeoutMs), ...(s.follow ? ['follow'] : []), ...(s.statsOnly ? ['stats'] : [])];
   return lang === 'ts' ? [process.execPath, [TS_PEER, ...args]] : [PYTHON, [PY_PEER, ...args]];
 }
 

@@ -4,7 +4,7 @@
  * vidbus-produce -T / vidbus-consume -j.
  *
  *   ts-peer.js produce NAME FORMAT WxH COUNT FPS SLOTS [WAIT]   (WAIT: consumers to wait for, up to 10 s)
- *   ts-peer.js consume NAME POLICY COUNT TIMEOUT_MS [follow]
+ *   ts-peer.js consume NAME POLICY COUNT TIMEOUT_MS [follow] [stats]   (stats: no per-frame lines)
  */
 import { createProducer, openConsumer, isVidbusError, type PixelFormat } from '../../src/index.js';
 import { fnv1a, patternByte } from './pattern.js';
@@ -39,8 +39,9 @@ async function produce(): Promise<void> {
 }
 
 async function consume(): Promise<void> {
-  const [policy, count, timeoutMs, follow] = args as [string, string, string, string | undefined];
-  const consumer = await openConsumer(name!, { policy: policy as 'every', follow: follow === 'follow' });
+  const [policy, count, timeoutMs, ...flags] = args as [string, string, string, ...string[]];
+  const statsOnly = flags.includes('stats');
+  const consumer = await openConsumer(name!, { policy: policy as 'every', follow: flags.includes('follow') });
   const stop = new AbortController();
   process.on('SIGTERM', () => stop.abort());
   say({ type: 'ready' });
@@ -56,6 +57,10 @@ async function consume(): Promise<void> {
       }
       if (!frame) break;
       received++;
+      if (statsOnly) {
+        frame.release();
+        continue;
+      }
       say({
         type: 'frame',
         seq: frame.seq,
@@ -72,7 +77,7 @@ async function consume(): Promise<void> {
       frame.release();
     }
     const s = consumer.stats();
-    say({ type: 'summary', received: s.received, missed: s.missed, expired: s.expired });
+    say({ type: 'summary', received: s.received, missed: s.missed, expired: s.expired, p50Us: s.latency.p50Us, p99Us: s.latency.p99Us });
   } finally {
     consumer.close();
   }

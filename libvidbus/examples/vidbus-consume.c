@@ -3,7 +3,7 @@
  *
  *   vidbus-consume <stream> [-o FILE] [-s] [-c COUNT] [-t TIMEOUT_MS] [-e] [-f] [-H N] [-j]
  *     -o FILE   write every frame as received (raw frames, or the encoded bitstream: an H.264 stream becomes an Annex B file)
- *     -s        statistics only (no output file)
+ *     -s        statistics only (no output file; with -j, only the summary line)
  *     -c COUNT  stop after COUNT frames (exit 1 if the timeout or the end of the stream comes first)
  *     -t MS     give up waiting for a frame after MS milliseconds (default: wait forever)
  *     -e        policy every: every frame in order, counting the ones missed (implied by -o)
@@ -110,7 +110,7 @@ int main(int argc, char **argv)
             perror(output);
             exit_code = 3;
         }
-        if (json) {
+        if (json && !stats_only) {
             printf("{\"type\":\"frame\",\"seq\":%llu,\"size\":%u,\"keyframe\":%s,\"format\":\"%s\",\"width\":%u,\"height\":%u,\"checksum\":%u,\"timestamp\":\"%lld\",\"wallClock\":\"%lld\",\"meta\":\"",
                    (unsigned long long)frame.seq, frame.size, frame.keyframe ? "true" : "false", vidbus_format_name(frame.layout.format), frame.layout.width, frame.layout.height,
                    checksum(frame.data, frame.size), (long long)frame.timestamp_ns, (long long)frame.wall_ns);

@@ -1,7 +1,7 @@
 /* vidbus-produce: publish frames from C. A test pattern whose every byte
  * is predictable (tests compare it across languages), or stdin.
  *
- *   vidbus-produce <stream> [-s WxH] [-f FORMAT] [-r FPS] [-n COUNT] [-m] [-i] [-l SLOTS] [-T] [-w K]
+ *   vidbus-produce <stream> [-s WxH] [-f FORMAT] [-r FPS] [-n COUNT] [-m] [-i] [-l SLOTS] [-T] [-w K] [-z]
  *     -s WxH     frame size (default 320x240)
  *     -f FORMAT  RGBA, NV12, I420, YUYV, ... or MJPEG/H264/HEVC with -i (default RGBA)
  *     -r FPS     frames per second (default 30; 0: as fast as possible)
@@ -10,6 +10,7 @@
  *     -i         raw formats: read whole frames from stdin; encoded: one frame per
  *                4-byte little-endian length + bytes record
  *     -l SLOTS   ring slots (default 4)
+ *     -z         publish slots as they are, without filling them (benchmarks of the bus alone)
  *     -w K       wait (up to 10 s) until K consumers are attached before publishing
  *     -T         stamp frame n with capture time n ms + 42 ns (monotonic) and 10^18 + n ns
  *                (wall clock), so that tests can check timestamps travel intact
@@ -36,7 +37,7 @@ static void on_signal(int sig)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: vidbus-produce <stream> [-s WxH] [-f FORMAT] [-r FPS] [-n COUNT] [-m] [-i] [-l SLOTS] [-T] [-w K]\n");
+    fprintf(stderr, "usage: vidbus-produce <stream> [-s WxH] [-f FORMAT] [-r FPS] [-n COUNT] [-m] [-i] [-l SLOTS] [-T] [-w K] [-z]\n");
     return 2;
 }
 
@@ -56,9 +57,9 @@ int main(int argc, char **argv)
     unsigned width = 320, height = 240, slots = 4;
     double fps = 30;
     long count = -1;
-    int meta = 0, from_stdin = 0, fixed_times = 0, wait_for = 0, opt;
+    int meta = 0, from_stdin = 0, fixed_times = 0, wait_for = 0, no_fill = 0, opt;
     vidbus_format format = VIDBUS_FORMAT_RGBA;
-    while ((opt = getopt(argc, argv, "s:f:r:n:mil:Tw:")) != -1) {
+    while ((opt = getopt(argc, argv, "s:f:r:n:mil:Tw:z")) != -1) {
         switch (opt) {
         case 's': if (sscanf(optarg, "%ux%u", &width, &height) != 2) return usage(); break;
         case 'f': format = vidbus_format_from_name(optarg); if (format == VIDBUS_FORMAT_UNKNOWN) return usage(); break;
@@ -69,6 +70,7 @@ int main(int argc, char **argv)
         case 'l': slots = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'T': fixed_times = 1; break;
         case 'w': wait_for = atoi(optarg); break;
+        case 'z': no_fill = 1; break;
         default: return usage();
         }
     }
@@ -128,7 +130,7 @@ int main(int argc, char **argv)
                 if (loan.data != NULL) vidbus_producer_discard(p, &loan);
                 break;
             }
-        } else if (loan.data != NULL) {
+        } else if (loan.data != NULL && !no_fill) {
             for (uint32_t i = 0; i < size; i++) loan.data[i] = (uint8_t)((n * 7 + (long)i * 13) & 0xff);
         }
         if (loan.data != NULL) {

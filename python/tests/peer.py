@@ -4,7 +4,7 @@ and conformance/peers/ts-peer.ts.
 
   peer.py produce NAME FORMAT WxH COUNT FPS SLOTS [WAIT]   frame n: byte i = (n*7 + i*13) & 0xff,
                                                     meta = n+1 (u64 LE), capture n ms + 42 ns, wall 1e18 + n
-  peer.py consume NAME POLICY COUNT TIMEOUT_MS [follow]   one JSON line per frame, then a summary
+  peer.py consume NAME POLICY COUNT TIMEOUT_MS [follow] [stats]   one JSON line per frame (none with stats), then a summary
 """
 import json
 import os
@@ -49,7 +49,7 @@ def produce(name, fmt, size, count, fps, slots, wait_for=0):
         print(json.dumps({"type": "summary", **p.stats()}), flush=True)
 
 
-def consume(name, policy, count, timeout_ms, follow=False):
+def consume(name, policy, count, timeout_ms, follow=False, stats_only=False):
     c = vidbus.Consumer(name, policy=policy, follow=follow)
     signal.signal(signal.SIGTERM, lambda *_: c.interrupt())
     print(json.dumps({"type": "ready"}), flush=True)
@@ -63,6 +63,9 @@ def consume(name, policy, count, timeout_ms, follow=False):
             if f is None:
                 break
             received += 1
+            if stats_only:
+                f.release()
+                continue
             line = {
                 "type": "frame",
                 "seq": f.seq,
@@ -79,7 +82,7 @@ def consume(name, policy, count, timeout_ms, follow=False):
             f.release()
             print(json.dumps(line), flush=True)
         s = c.stats()
-        print(json.dumps({"type": "summary", "received": s["received"], "missed": s["missed"], "expired": s["expired"]}), flush=True)
+        print(json.dumps({"type": "summary", "received": s["received"], "missed": s["missed"], "expired": s["expired"], "p50Us": s["latency"]["p50_us"], "p99Us": s["latency"]["p99_us"]}), flush=True)
     finally:
         c.close()
 
@@ -89,4 +92,4 @@ if __name__ == "__main__":
     if role == "produce":
         produce(*args)
     else:
-        consume(args[0], args[1], args[2], args[3], len(args) > 4 and args[4] == "follow")
+        consume(args[0], args[1], args[2], args[3], "follow" in args[4:], "stats" in args[4:])
