@@ -25,11 +25,15 @@ command -v python3 >/dev/null || need_apt+=(python3)
 # the real peers the tests talk to (Chromium is driven by playwright-core).
 lab_packages=(qemu-system-x86 linux-image-amd64 linux-headers-amd64 v4l2loopback-dkms busybox-static
   v4l-utils ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-good chromium)
-if [ $tests = 1 ] && [ "${VIDBUS_SKIP_LAB:-0}" != 1 ]; then
-  for p in "${lab_packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$p")
-  done
-fi
+# The clients in other languages (libvidbus/, python/) and their checks:
+# Debian's Python with numpy and pytest, clang with libFuzzer, valgrind.
+client_packages=(python3 python3-numpy python3-pytest python3-setuptools python3-pip clang libclang-rt-14-dev valgrind pkg-config)
+wanted=()
+[ $tests = 1 ] && wanted+=("${client_packages[@]}")
+[ $tests = 1 ] && [ "${VIDBUS_SKIP_LAB:-0}" != 1 ] && wanted+=("${lab_packages[@]}")
+for p in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$p")
+done
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "vidbus setup: please install: ${need_apt[*]} (sudo apt-get install ${need_apt[*]})" >&2
@@ -65,3 +69,6 @@ if [ -f /usr/include/node/node_api.h ] && [ -z "${npm_config_nodedir:-}" ]; then
 fi
 npm ci --no-audit --no-fund --loglevel=error
 npm run build --silent
+# libvidbus (C) for the clients and the conformance suite.
+[ $tests = 1 ] && make -C libvidbus --silent >/dev/null
+true
