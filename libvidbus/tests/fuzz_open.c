@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "segments.h"
 
 static char name[64];
 static vidbus_producer *producer;
@@ -22,17 +23,6 @@ static uint8_t *data, *ctl;
 static size_t data_bytes, ctl_bytes;
 static uint8_t *data_template, *ctl_template;
 volatile uint32_t sink;
-
-static uint8_t *map_rw(const char *path, size_t *bytes)
-{
-    int fd = open(path, O_RDWR);
-    struct stat st;
-    fstat(fd, &st);
-    *bytes = (size_t)st.st_size;
-    uint8_t *m = mmap(NULL, *bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    close(fd);
-    return m;
-}
 
 static void cleanup(void)
 {

@@ -8,23 +8,13 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "segments.h"
 #include "check.h"
 
 static const char *name;
 static vidbus_producer *producer;
 static uint8_t *data, *ctl;
 static size_t data_bytes, ctl_bytes;
-
-static uint8_t *map_rw(const char *path, size_t *bytes)
-{
-    int fd = open(path, O_RDWR);
-    struct stat st;
-    fstat(fd, &st);
-    *bytes = (size_t)st.st_size;
-    uint8_t *m = mmap(NULL, *bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    close(fd);
-    return m;
-}
 
 static int open_status(void)
 {

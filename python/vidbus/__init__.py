@@ -156,13 +156,34 @@ def _planes(flat, layout):
     return out
 
 
+class _Closable:
+    """`with` support and a last-chance close when garbage collected (close() is idempotent)."""
+
+    _handle = None
+
+    def close(self):
+        raise NotImplementedError
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
 class _LoanArray(np.ndarray):
     """A writable view of a loaned slot; remembers its slot for publish()."""
 
     _vidbus_loan = None
 
 
-class Producer:
+class Producer(_Closable):
     """The one writer of a stream.
 
     Producer(name, width=, height=, format="RGBA", fps=30, slots=4, strides=None,
@@ -275,18 +296,6 @@ class Producer:
             _lib.producer_close(self._handle)
             self._handle = None
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
 
 class Frame:
     """A received frame: read-only numpy views into shared memory, valid until release()."""
@@ -349,7 +358,7 @@ class Frame:
 _POLICIES = {"latest": 1, "every": 2}
 
 
-class Consumer:
+class Consumer(_Closable):
     """A reader of one stream.
 
     Consumer(name, policy="latest", follow=False, open_timeout=2.0, liveness_interval=0.25)
@@ -455,18 +464,6 @@ class Consumer:
             frame.release()
         _lib.consumer_close(self._handle)
         self._handle = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
 
 
 _STATUS = {1: "live", 2: "initializing", 3: "stale", 4: "corrupt", 5: "no-access"}
