@@ -12,7 +12,7 @@
  */
 import { VidbusError } from '../errors.js';
 import { canConvert, convertFrame } from '../video/convert.js';
-import { frameLayout, type FrameLayout, type PixelFormat } from '../video/formats.js';
+import { fpsToRational, frameLayout, type FrameLayout, type PixelFormat } from '../video/formats.js';
 import { checkInteger, invalidOption, rejectUnknownOptions } from '../util/options.js';
 import { Pacer } from '../video/pacer.js';
 import { LoopbackOutput, type LoopbackFormat } from './v4l2loopback.js';
@@ -72,8 +72,7 @@ export class VirtualCamera implements Disposable {
     const format = options.format ?? 'YUYV';
     if (!canConvert(inputFormat, format)) throw invalidOption('inputFormat and format', 'raw pixel formats', `${inputFormat} -> ${format}`);
     const input = frameLayout(inputFormat, width, height);
-    const fpsRational = Number.isInteger(fps) ? { num: fps, den: 1 } : { num: Math.round(fps * 1000), den: 1000 };
-    const output = LoopbackOutput.open({ width, height, format, fps: fpsRational, ...(options.device !== undefined ? { device: options.device } : {}) });
+    const output = LoopbackOutput.open({ width, height, format, fps: fpsToRational(fps), ...(options.device !== undefined ? { device: options.device } : {}) });
     return new VirtualCamera(output, input, fps);
   }
 
