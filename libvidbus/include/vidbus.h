@@ -13,9 +13,12 @@
  *   vidbus_last_error() is a message for people that says what to do
  *   (per thread, valid until the thread's next vidbus call).
  * - Thread safety: a producer or a consumer is used by one thread at a
- *   time. Different objects may be used from different threads. The one
- *   exception is vidbus_consumer_interrupt(), which any thread (or a signal
- *   handler) may call to end a wait in progress.
+ *   time. Different objects may be used from different threads. Two
+ *   exceptions: vidbus_consumer_interrupt(), which any thread (or a signal
+ *   handler) may call to end a wait in progress, and vidbus_frame_release()
+ *   and vidbus_frame_renew(), which any thread may call for a frame it owns
+ *   while the consumer waits in another (a frame handed to another thread,
+ *   as a GStreamer buffer is).
  * - Nothing read from shared memory is trusted: a corrupt or hostile
  *   segment yields VIDBUS_ERR_STREAM_CORRUPT, never an access outside a
  *   mapping.

@@ -23,8 +23,9 @@
 #define RECEIVE_ATTEMPTS 8
 
 /* One producer's generation of the stream, as this consumer attached it.
- * Reference counted: held frames keep the mappings alive after the
- * consumer moved on (a following consumer re-attaches). */
+ * Reference counted (atomically: frames may be released from any thread):
+ * held frames keep the mappings alive after the consumer moved on (a
+ * following consumer re-attaches). */
 typedef struct attachment {
     int refs;
     int data_fd, ctl_fd;
@@ -85,7 +86,7 @@ static void sleep_ms(int ms)
 
 static void unref(attachment *a)
 {
-    if (a == NULL || --a->refs > 0) return;
+    if (a == NULL || __atomic_sub_fetch(&a->refs, 1, __ATOMIC_ACQ_REL) > 0) return;
     munmap((void *)a->data, a->data_bytes);
     munmap(a->ctl, a->ctl_bytes);
     free(a);
@@ -395,8 +396,8 @@ static int deliver(vidbus_consumer *c, attachment *a, uint32_t slot, int64_t seq
         .internal_ = a,
         .hold_ = hold,
     };
-    a->refs++; /* the frame keeps this generation's mappings alive until released */
-    c->holding++;
+    __atomic_add_fetch(&a->refs, 1, __ATOMIC_ACQ_REL); /* the frame keeps this generation's mappings alive until released */
+    __atomic_add_fetch(&c->holding, 1, __ATOMIC_SEQ_CST);
     return VIDBUS_OK;
 }
 
@@ -548,7 +549,7 @@ int vidbus_frame_release(vidbus_consumer *c, vidbus_frame *f)
     f->internal_ = NULL;
     f->data = NULL;
     f->meta = NULL;
-    if (c != NULL && c->holding > 0) c->holding--;
+    if (c != NULL) __atomic_sub_fetch(&c->holding, 1, __ATOMIC_SEQ_CST);
     unref(a);
     if (!intact) return vb_fail(VIDBUS_ERR_FRAME_RELEASED, "Frame %llu outlived its lease (the stream's hold lifespan) and may have been overwritten while it was read; renew long reads", (unsigned long long)f->seq);
     return VIDBUS_OK;
@@ -584,7 +585,7 @@ void vidbus_consumer_get_stats(vidbus_consumer *c, vidbus_consumer_stats *s)
         .received = c->received,
         .missed = c->missed,
         .expired = expired,
-        .holding = c->holding,
+        .holding = __atomic_load_n(&c->holding, __ATOMIC_SEQ_CST),
         .producer_lost = c->producer_lost,
         .latency_count = n,
         .latency_p50_us = n ? sorted[(n - 1) / 2] : 0,
