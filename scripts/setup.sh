@@ -25,9 +25,12 @@ command -v python3 >/dev/null || need_apt+=(python3)
 # the real peers the tests talk to (Chromium is driven by playwright-core).
 lab_packages=(qemu-system-x86 linux-image-amd64 linux-headers-amd64 v4l2loopback-dkms busybox-static
   v4l-utils ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-good chromium)
-# The clients in other languages (libvidbus/, python/) and their checks:
-# Debian's Python with numpy and pytest, clang with libFuzzer, valgrind.
-client_packages=(python3 python3-numpy python3-pytest python3-setuptools python3-pip clang libclang-rt-14-dev valgrind pkg-config)
+# The clients in other languages (libvidbus/, python/, gstreamer/) and their checks:
+# Debian's Python with numpy and pytest, clang with libFuzzer, valgrind,
+# GStreamer's headers and the elements the plugin's tests use.
+client_packages=(python3 python3-numpy python3-pytest python3-setuptools python3-pip clang libclang-rt-14-dev valgrind pkg-config
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly ffmpeg)
 wanted=()
 [ $tests = 1 ] && wanted+=("${client_packages[@]}")
 [ $tests = 1 ] && [ "${VIDBUS_SKIP_LAB:-0}" != 1 ] && wanted+=("${lab_packages[@]}")
@@ -69,6 +72,6 @@ if [ -f /usr/include/node/node_api.h ] && [ -z "${npm_config_nodedir:-}" ]; then
 fi
 npm ci --no-audit --no-fund --loglevel=error
 npm run build --silent
-# libvidbus (C) for the clients and the conformance suite.
-[ $tests = 1 ] && make -C libvidbus --silent >/dev/null
+# libvidbus (C) for the clients and the conformance suite, and the GStreamer plugin over it.
+[ $tests = 1 ] && make -C libvidbus --silent >/dev/null && make -C gstreamer --silent >/dev/null
 true

@@ -15,11 +15,26 @@ GST_DEBUG_CATEGORY_STATIC(vidbussrc_debug);
 enum { PROP_0, PROP_STREAM, PROP_POLICY, PROP_FOLLOW, PROP_TIMEOUT };
 
 /* The consumer, kept alive while buffers that wrap its frames are downstream
- * (they may be freed after the element stopped). */
+ * (they may be freed after the element stopped), with the frames those
+ * buffers hold: a thread renews their leases while downstream keeps them,
+ * so that the producer never takes a slot back from under a buffer. */
 typedef struct {
     vidbus_consumer *consumer;
     gint refs;
+    GMutex lock;          /* guards `held` */
+    GList *held;          /* Held*, the frames buffers downstream wrap */
+    guint lifespan_ms;
+    GThread *renewer;
+    gint stopping;
+    GCond wake;
 } ConsumerRef;
+
+/* At most this many buffers downstream wrap held slots (and never more than
+ * the ring's slots less two: the newest and one free for the producer).
+ * Further frames are copied out and their slots given back at once, so
+ * that elements that keep many buffers (filesink batches its writes,
+ * queues) neither exhaust the consumer's holds nor starve the producer. */
+#define MAX_WRAPPED 2
 
 typedef struct {
     ConsumerRef *ref;
@@ -61,15 +76,36 @@ static void ref_release(ConsumerRef *ref)
 {
     if (g_atomic_int_dec_and_test(&ref->refs)) {
         vidbus_consumer_close(ref->consumer);
+        g_mutex_clear(&ref->lock);
+        g_cond_clear(&ref->wake);
         g_free(ref);
     }
+}
+
+/* Renews the leases of the frames downstream holds, three times per lifespan. */
+static gpointer renew_loop(gpointer data)
+{
+    ConsumerRef *ref = data;
+    g_mutex_lock(&ref->lock);
+    while (!g_atomic_int_get(&ref->stopping)) {
+        gint64 until = g_get_monotonic_time() + (gint64)MAX(ref->lifespan_ms, 30) * 1000 / 3;
+        g_cond_wait_until(&ref->wake, &ref->lock, until);
+        for (GList *l = ref->held; l != NULL; l = l->next) vidbus_frame_renew(NULL, &((Held *)l->data)->frame);
+    }
+    g_mutex_unlock(&ref->lock);
+    return NULL;
 }
 
 static void held_free(gpointer data)
 {
     Held *held = data;
-    vidbus_frame_release(held->ref->consumer, &held->frame);
-    ref_release(held->ref);
+    ConsumerRef *ref = held->ref;
+    GST_LOG("frame %" G_GUINT64_FORMAT " given back", held->frame.seq);
+    g_mutex_lock(&ref->lock);
+    ref->held = g_list_remove(ref->held, held);
+    g_mutex_unlock(&ref->lock);
+    vidbus_frame_release(ref->consumer, &held->frame);
+    ref_release(ref);
     g_free(held);
 }
 
@@ -92,7 +128,11 @@ static gboolean gst_vidbus_src_start(GstBaseSrc *base)
     }
     self->ref = g_new0(ConsumerRef, 1);
     self->ref->consumer = c;
-    self->ref->refs = 1;
+    self->ref->refs = 2; /* the element's, and the renewing thread's */
+    g_mutex_init(&self->ref->lock);
+    g_cond_init(&self->ref->wake);
+    self->ref->lifespan_ms = 2000;
+    self->ref->renewer = g_thread_new("vidbussrc-renew", renew_loop, self->ref);
     self->have_caps = FALSE;
     g_atomic_int_set(&self->unlocked, 0);
     return TRUE;
@@ -101,8 +141,16 @@ static gboolean gst_vidbus_src_start(GstBaseSrc *base)
 static gboolean gst_vidbus_src_stop(GstBaseSrc *base)
 {
     GstVidbusSrc *self = GST_VIDBUS_SRC(base);
-    if (self->ref != NULL) ref_release(self->ref);
+    ConsumerRef *ref = self->ref;
+    if (ref == NULL) return TRUE;
     self->ref = NULL;
+    g_mutex_lock(&ref->lock);
+    g_atomic_int_set(&ref->stopping, 1);
+    g_cond_signal(&ref->wake);
+    g_mutex_unlock(&ref->lock);
+    g_thread_join(ref->renewer);
+    ref_release(ref); /* the thread's */
+    ref_release(ref); /* the element's; buffers still downstream keep it until freed */
     return TRUE;
 }
 
@@ -209,11 +257,31 @@ static GstFlowReturn gst_vidbus_src_create(GstPushSrc *push, GstBuffer **out)
             return GST_FLOW_NOT_NEGOTIATED;
         }
     }
-    Held *held = g_new0(Held, 1);
-    held->ref = self->ref;
-    g_atomic_int_inc(&self->ref->refs);
-    held->frame = frame;
-    GstBuffer *buffer = gst_buffer_new_wrapped_full(GST_MEMORY_FLAG_READONLY, (gpointer)frame.data, frame.size, 0, frame.size, held, held_free);
+    GstBuffer *buffer;
+    ConsumerRef *ref = self->ref;
+    uint32_t slots = vidbus_consumer_slot_count(ref->consumer);
+    guint max_wrapped = MIN(MAX_WRAPPED, slots > 2 ? slots - 2 : 0);
+    g_mutex_lock(&ref->lock);
+    ref->lifespan_ms = vidbus_consumer_hold_lifespan_ms(ref->consumer);
+    gboolean in_place = g_list_length(ref->held) < max_wrapped;
+    Held *held = NULL;
+    if (in_place) {
+        held = g_new0(Held, 1);
+        held->ref = ref;
+        held->frame = frame;
+        ref->held = g_list_prepend(ref->held, held);
+        g_atomic_int_inc(&ref->refs);
+    }
+    g_mutex_unlock(&ref->lock);
+    if (in_place) {
+        /* Zero copy: the buffer is the slot, given back when GStreamer frees the buffer. */
+        GST_LOG_OBJECT(self, "frame %" G_GUINT64_FORMAT " (%u bytes) in place", frame.seq, frame.size);
+        buffer = gst_buffer_new_wrapped_full(GST_MEMORY_FLAG_READONLY, (gpointer)frame.data, frame.size, 0, frame.size, held, held_free);
+    } else {
+        GST_LOG_OBJECT(self, "frame %" G_GUINT64_FORMAT " (%u bytes) copied: downstream keeps %u slots already", frame.seq, frame.size, max_wrapped);
+        buffer = gst_buffer_new_memdup(frame.data, frame.size);
+        vidbus_frame_release(self->ref->consumer, &frame);
+    }
     if (frame.layout.plane_count > 0) {
         GstVideoInfo info;
         GstCaps *caps = gst_vidbus_caps_from_layout(&frame.layout, 0, 1);

@@ -246,6 +246,10 @@ VIDBUS_API void vidbus_consumer_get_stats(vidbus_consumer *consumer, vidbus_cons
 VIDBUS_API const vidbus_layout *vidbus_consumer_layout(const vidbus_consumer *consumer);
 /* The stream's nominal rate (0/1 while waiting for a producer). */
 VIDBUS_API void vidbus_consumer_fps(const vidbus_consumer *consumer, uint32_t *num, uint32_t *den);
+/* The stream's ring size and hold lifespan (0 while waiting for a producer): how many
+ * frames a consumer can keep without starving the producer, and how often to renew them. */
+VIDBUS_API uint32_t vidbus_consumer_slot_count(const vidbus_consumer *consumer);
+VIDBUS_API uint32_t vidbus_consumer_hold_lifespan_ms(const vidbus_consumer *consumer);
 /* Leaves the stream. NULL is fine. Release frames first; a frame still held
  * stays readable until vidbus_frame_release(NULL, frame) gives it back. */
 VIDBUS_API void vidbus_consumer_close(vidbus_consumer *consumer);

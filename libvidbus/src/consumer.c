@@ -606,6 +606,16 @@ void vidbus_consumer_fps(const vidbus_consumer *c, uint32_t *num, uint32_t *den)
     *den = c->a != NULL ? c->a->desc.fps_den : 1;
 }
 
+uint32_t vidbus_consumer_slot_count(const vidbus_consumer *c)
+{
+    return c->a != NULL ? c->a->desc.slot_count : 0;
+}
+
+uint32_t vidbus_consumer_hold_lifespan_ms(const vidbus_consumer *c)
+{
+    return c->a != NULL ? c->a->desc.hold_lifespan_ms : 0;
+}
+
 void vidbus_consumer_close(vidbus_consumer *c)
 {
     if (c == NULL) return;
