@@ -76,6 +76,29 @@ describe('GStreamer elements', { skip }, () => {
     }
   });
 
+  it('the pool path is zero copy: upstream renders into bus slots, and they are published as they are', { timeout: 60000 }, async () => {
+    const name = uniqueName('pool');
+    const consumer = await openConsumer(name, { policy: 'every', follow: true });
+    try {
+      // vidbussink logs each slot it publishes without a copy (the buffer's memory is the loaned slot itself).
+      const pipeline = run('gst-launch-1.0', ['-q', 'videotestsrc', 'num-buffers=20', '!', 'video/x-raw,format=I420,width=320,height=240,framerate=30/1', '!', 'vidbussink', `stream=${name}`], {
+        env: { ...env, GST_DEBUG: 'vidbussink:6', GST_DEBUG_NO_COLOR: '1' },
+        timeout: 30000,
+      });
+      let received = 0;
+      while (received < 20) {
+        const frame = await consumer.next({ timeoutMs: 10000 });
+        assert.ok(frame, `frame ${received + 1}`);
+        frame.release();
+        received++;
+      }
+      const { stderr } = await pipeline;
+      assert.equal([...stderr.matchAll(/published in place/g)].length, 20, 'every frame published without a copy');
+    } finally {
+      consumer.close();
+    }
+  });
+
   it('vidbussrc: a TypeScript producer into a pipeline, exact bytes, caps from the stream, increasing timestamps', { timeout: 60000 }, async () => {
     const name = uniqueName('src');
     const dir = mkdtempSync(join(tmpdir(), 'vidbus-gst-'));
