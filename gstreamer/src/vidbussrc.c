@@ -49,6 +49,7 @@ struct _GstVidbusSrc {
     guint timeout_ms;
     ConsumerRef *ref;
     vidbus_layout layout; /* what the current caps describe */
+    GstVideoFormat video_format; /* and their format, for each buffer's GstVideoMeta */
     gboolean have_caps;
     guint32 fps_num, fps_den;
     gint64 last_stats_ns;
@@ -198,6 +199,8 @@ static gboolean use_layout(GstVidbusSrc *self, const vidbus_layout *layout)
     GstCaps *caps = gst_vidbus_caps_from_layout(layout, self->fps_num, self->fps_den);
     GST_INFO_OBJECT(self, "stream caps %" GST_PTR_FORMAT, caps);
     gboolean ok = gst_base_src_set_caps(GST_BASE_SRC(self), caps);
+    GstVideoInfo info;
+    self->video_format = layout->plane_count > 0 && gst_video_info_from_caps(&info, caps) ? GST_VIDEO_INFO_FORMAT(&info) : GST_VIDEO_FORMAT_UNKNOWN;
     gst_caps_unref(caps);
     if (ok) {
         self->layout = *layout;
@@ -283,17 +286,13 @@ static GstFlowReturn gst_vidbus_src_create(GstPushSrc *push, GstBuffer **out)
         vidbus_frame_release(self->ref->consumer, &frame);
     }
     if (frame.layout.plane_count > 0) {
-        GstVideoInfo info;
-        GstCaps *caps = gst_vidbus_caps_from_layout(&frame.layout, 0, 1);
-        gst_video_info_from_caps(&info, caps);
-        gst_caps_unref(caps);
         gsize offsets[GST_VIDEO_MAX_PLANES] = {0};
         gint strides[GST_VIDEO_MAX_PLANES] = {0};
         for (guint p = 0; p < frame.layout.plane_count; p++) {
             offsets[p] = frame.layout.offsets[p];
             strides[p] = (gint)frame.layout.strides[p];
         }
-        gst_buffer_add_video_meta_full(buffer, GST_VIDEO_FRAME_FLAG_NONE, GST_VIDEO_INFO_FORMAT(&info), frame.layout.width, frame.layout.height, frame.layout.plane_count, offsets, strides);
+        gst_buffer_add_video_meta_full(buffer, GST_VIDEO_FRAME_FLAG_NONE, self->video_format, frame.layout.width, frame.layout.height, frame.layout.plane_count, offsets, strides);
     }
     /* Capture time (CLOCK_MONOTONIC, the system clock's) to running time; do-timestamp overrides it. */
     GstClockTime base = gst_element_get_base_time(GST_ELEMENT(self));

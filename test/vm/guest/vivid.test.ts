@@ -18,6 +18,6 @@ describe('vivid in the lab', { skip: inVm ? false : 'runs inside the VM lab only
 
   it('reports a typed error for a node that is not a video device', () => {
     assert.throws(() => queryCapabilities('/dev/null'), { code: 'ERR_NOT_A_V4L2_DEVICE' });
-    assert.throws(() => queryCapabilities('/dev/video-nonexistent'), { code: 'ERR_SYSCALL', errno: 'ENOENT' });
+    assert.throws(() => queryCapabilities('/dev/video-nonexistent'), { code: 'ERR_DEVICE_NOT_FOUND', errno: 'ENOENT' });
   });
 });
