@@ -19,6 +19,7 @@ import { createProducer, openConsumer, frameLayout, type RawFormat } from '../..
 
 const run = promisify(execFile);
 const plugin = fileURLToPath(new URL('../../../gstreamer/build/', import.meta.url));
+const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const env = { ...process.env, GST_PLUGIN_PATH: plugin, GST_REGISTRY: join(tmpdir(), `vidbus-gst-registry-${process.pid}.bin`) };
 const haveGst = spawnSync('gst-launch-1.0', ['--version']).status === 0;
 const skip = !haveGst ? 'gst-launch-1.0 is not installed' : !existsSync(`${plugin}libgstvidbus.so`) ? 'the plugin is not built (make -C gstreamer)' : false;
@@ -74,6 +75,17 @@ describe('GStreamer elements', { skip }, () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('vidbussink is read by `vidbus receive` too', { timeout: 60000 }, async () => {
+    const name = uniqueName('receive');
+    const pipeline = launch(['videotestsrc', 'is-live=true', 'num-buffers=60', '!', 'video/x-raw,format=YUY2,width=160,height=120,framerate=30/1', '!', 'vidbussink', `stream=${name}`]);
+    const deadline = Date.now() + 20000;
+    while (!existsSync(`/dev/shm/vidbus-${name}.ctl`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const { stdout } = await run(process.execPath, [cli, 'receive', name, '-c', '10', '--every', '--json'], { timeout: 20000 });
+    const summary = JSON.parse(stdout.trim().split('\n').at(-1)!) as { type: string; received: number };
+    assert.deepEqual([summary.type, summary.received], ['summary', 10]);
+    await pipeline;
   });
 
   it('the pool path is zero copy: upstream renders into bus slots, and they are published as they are', { timeout: 60000 }, async () => {
