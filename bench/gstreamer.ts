@@ -4,7 +4,9 @@
  * frames per second delivered to the consumer pipeline when the producer
  * pushes as fast as it can, and the CPU both gst-launch processes spend per
  * delivered frame. videotestsrc pattern=black makes the frames (cheap to
- * draw, so the transport shows), I420 at 1080p and 4K.
+ * draw, so the transport shows), I420 at 1080p and 4K. vidbus gets its
+ * default 4 slots; shm gets room for 8 frames (with 4, shmsink's allocator
+ * stalls now and then: more room only helps it).
  *   npm run bench:gstreamer [-- --frames 300]
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -63,7 +65,7 @@ async function vidbus(w: number, h: number): Promise<Result> {
   const consumer = timed(['-v', 'vidbussrc', `stream=${name}`, 'follow=true', 'policy=every', 'timeout=2000', '!', ...counter]);
   await new Promise((r) => setTimeout(r, 500));
   const started = process.hrtime.bigint();
-  const producer = await timed([...source(w, h), '!', 'vidbussink', `stream=${name}`, 'slots=8', 'sync=false']);
+  const producer = await timed([...source(w, h), '!', 'vidbussink', `stream=${name}`, 'slots=4', 'sync=false']);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const c = await consumer;
   const n = delivered(c.stdout);
@@ -120,7 +122,9 @@ for (const [w, h] of [
   [1920, 1080],
   [3840, 2160],
 ] as [number, number][]) {
+  process.stderr.write(`bench:gstreamer: ${w}x${h} vidbus...\n`);
   const ours = await vidbus(w, h);
+  process.stderr.write(`bench:gstreamer: ${w}x${h} shm...\n`);
   const theirs = await shm(w, h);
   const row = (label: string, r: Result, ratios: string) => console.log(`| ${w}x${h} | ${label} | ${r.delivered} | ${r.fps.toFixed(1)} | ${r.cpuMsPerFrame.toFixed(2)} | ${ratios} |`);
   row('vidbussink -> vidbussrc', ours, `${(ours.fps / theirs.fps).toFixed(2)}x | ${(ours.cpuMsPerFrame / theirs.cpuMsPerFrame).toFixed(2)}x`);

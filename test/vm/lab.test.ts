@@ -20,9 +20,9 @@ function assertCleanedUp(result: { workDir: string; qemuPid: number | undefined 
 }
 
 describe('VM lab', { skip: reason ? `VM lab unavailable: ${reason} (scripts/setup.sh installs it)` : false }, () => {
-  it('runs the guest suite against real v4l2loopback and vivid', { timeout: 900000 }, async () => {
+  it('runs the guest suite against real v4l2loopback and vivid', { timeout: 1260000 }, async () => {
     const chunks: Buffer[] = [];
-    const result = await runInVm({ command: 'node scripts/run-tests.mjs --guest', timeoutMs: 840000, onOutput: (c) => chunks.push(c) });
+    const result = await runInVm({ command: 'node scripts/run-tests.mjs --guest', timeoutMs: 1200000, onOutput: (c) => chunks.push(c) });
     const output = Buffer.concat(chunks).toString();
     if (result.status !== 0) process.stderr.write(output);
     assert.equal(result.status, 0, 'guest suite failed (its output is above)');
