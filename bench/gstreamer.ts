@@ -10,7 +10,7 @@
  *   npm run bench:gstreamer [-- --frames 300]
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,7 +94,11 @@ async function untilQuiet(args: string[]): Promise<Timed> {
   return { stdout, cpuS };
 }
 
+/** shmsink leaves its area (/dev/shm/shmpipe.*) behind when it fails at the end: remove what this run made. */
+const shmAreas = () => new Set(readdirSync('/dev/shm').filter((f) => f.startsWith('shmpipe.')));
+
 async function shm(w: number, h: number): Promise<Result> {
+  const before = shmAreas();
   const socket = join(tmpdir(), `bench-gst-shm-${process.pid}`);
   rmSync(socket, { force: true });
   const frameBytes = (w * h * 3) / 2;
@@ -107,6 +111,7 @@ async function shm(w: number, h: number): Promise<Result> {
   const c = await consumer;
   const n = delivered(c.stdout);
   rmSync(socket, { force: true });
+  for (const area of shmAreas()) if (!before.has(area)) rmSync(`/dev/shm/${area}`, { force: true });
   return { delivered: n, fps: n / seconds, cpuMsPerFrame: ((p.cpuS + c.cpuS) * 1000) / Math.max(n, 1) };
 }
 
