@@ -7,7 +7,7 @@
  * a clean error without follow, and a slow downstream that never stalls
  * the producer.
  */
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -32,6 +32,8 @@ const launch = (args: string[], timeout = 60000) => run('gst-launch-1.0', ['-q',
 const GST_NAMES: Record<RawFormat, string> = { RGBA: 'RGBA', BGRA: 'BGRA', RGB24: 'RGB', BGR24: 'BGR', YUYV: 'YUY2', UYVY: 'UYVY', NV12: 'NV12', I420: 'I420', GRAY8: 'GRAY8' };
 
 describe('GStreamer elements', { skip }, () => {
+  after(() => rmSync(env.GST_REGISTRY, { force: true }));
+
   it('gst-inspect-1.0 documents both elements and every property', async () => {
     const { stdout } = await run('gst-inspect-1.0', ['vidbus'], { env });
     assert.match(stdout, /vidbussink: vidbus sink/);
