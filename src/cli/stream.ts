@@ -62,7 +62,7 @@ export function parseStreamArgs(argv: string[]): StreamArgs {
   if (typeof v.format === 'string') common.format = v.format.toUpperCase();
   const own = Object.fromEntries(Object.keys(kind.options).map((name) => [name, v[name]]));
   const main = v[flagOf(kind)];
-  if (main === '' ) throw invalidOption(`--${flagOf(kind)}`, `a ${kind.argument}`, main);
+  if (main === '') throw invalidOption(`--${flagOf(kind)}`, `a ${kind.argument}`, main);
   return { source: { kind: kind.kind, options: kind.fromCli(main as string | true, common, own) }, json: v.json === true };
 }
 

@@ -39,8 +39,6 @@ export interface DoctorReport {
   ready: boolean;
 }
 
-
-
 function moduleFileInstalled(kernel: string): boolean {
   const root = `/lib/modules/${kernel}`;
   const dep = read(`${root}/modules.dep`);
