@@ -378,7 +378,9 @@ static int deliver(vidbus_consumer *c, attachment *a, uint32_t slot, int64_t seq
     c->last_seq = seq;
     c->received++;
     int64_t published = vb_get64(d, desc_at(slot, D_PUBLISH_MONO_NS));
-    add_latency(c, (double)(vb_mono_ns() - published) / 1000.0);
+    /* The timestamp is the producer's word: a clock from the future or a wild value counts as 0, not as overflow. */
+    int64_t now = vb_mono_ns();
+    add_latency(c, published > 0 && published <= now ? (double)(now - published) / 1000.0 : 0.0);
     vb_store32(a->ctl, rec(a, R_RECEIVED), (uint32_t)c->received);
     vb_store32(a->ctl, rec(a, R_MISSED), (uint32_t)c->missed);
     vb_store64(a->ctl, rec(a, R_LAST_SEQ), seq);

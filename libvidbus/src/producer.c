@@ -373,7 +373,8 @@ static void sweep(vidbus_producer *p, bool force)
             int64_t seq = vb_load64(p->ctl, hold(i, h, HOLD_SEQ));
             if (seq <= 0) continue;
             int64_t since = vb_load64(p->ctl, hold(i, h, HOLD_SINCE));
-            if (now - since <= p->lifespan_ns) continue;
+            /* Written as a comparison, not `now - since`: a consumer's wild `since` must not overflow. */
+            if (since >= now - p->lifespan_ns) continue;
             /* Lifespan over: revoke, and tell the consumer through its counter. */
             if (vb_cas64(p->ctl, hold(i, h, HOLD_SEQ), seq, 0)) vb_add32(p->ctl, rec(i, R_EXPIRED), 1);
         }

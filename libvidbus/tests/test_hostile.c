@@ -117,6 +117,74 @@ static void frame_sizes(void)
     vidbus_consumer_close(c);
 }
 
+/* Timestamps are the producer's word too: a wild publish time must not overflow the latency sum (found by the fuzzer). */
+static void wild_timestamps(void)
+{
+    vidbus_consumer *c = NULL;
+    vidbus_consumer_options o;
+    vidbus_consumer_options_init(&o);
+    o.policy = VIDBUS_POLICY_EVERY;
+    CHECK_STATUS(vidbus_consumer_open(name, &o, &c), VIDBUS_OK);
+    if (c == NULL) return;
+    uint8_t frame[64 * 48 * 3 / 2];
+    memset(frame, 2, sizeof(frame));
+    const int64_t wild[] = {INT64_MIN, -1, INT64_MAX};
+    for (size_t i = 0; i < sizeof(wild) / sizeof(wild[0]); i++) {
+        vidbus_producer_write(producer, frame, sizeof(frame), NULL, NULL);
+        int32_t slot = (int32_t)vb_load32(data, H_LATEST_SLOT);
+        vb_put64(data, VB_DESCRIPTOR_OFFSET + (size_t)slot * VB_DESCRIPTOR_BYTES + D_PUBLISH_MONO_NS, wild[i]);
+        vidbus_frame f;
+        CHECK_STATUS(vidbus_consumer_try_receive(c, &f), VIDBUS_OK);
+        vidbus_frame_release(c, &f);
+    }
+    vidbus_consumer_stats st;
+    vidbus_consumer_get_stats(c, &st);
+    CHECK(st.latency_max_us >= 0 && st.latency_max_us < 1e9);
+    vidbus_consumer_close(c);
+}
+
+/* Where a live hold of frame `seq` sits in the control segment, or 0. */
+static size_t hold_of(uint64_t seq)
+{
+    for (uint32_t r = 0; r < vb_get32(ctl, C_RECORD_COUNT); r++) {
+        for (uint32_t h = 0; h < VIDBUS_MAX_HOLDS; h++) {
+            size_t at = vb_record_offset(r) + R_HOLDS + (size_t)h * VB_HOLD_BYTES;
+            if (vb_load64(ctl, at + HOLD_SEQ) == (int64_t)seq) return at;
+        }
+    }
+    return 0;
+}
+
+/* A consumer's hold time is its word: a `since` from long ago is revoked at once, one from the future stays held; neither overflows the producer. */
+static void wild_hold_times(void)
+{
+    vidbus_consumer *c = NULL;
+    vidbus_consumer_options o;
+    vidbus_consumer_options_init(&o);
+    o.policy = VIDBUS_POLICY_EVERY;
+    CHECK_STATUS(vidbus_consumer_open(name, &o, &c), VIDBUS_OK);
+    if (c == NULL) return;
+    uint8_t frame[64 * 48 * 3 / 2];
+    memset(frame, 3, sizeof(frame));
+    vidbus_frame f;
+    vidbus_producer_stats ps;
+    vidbus_producer_write(producer, frame, sizeof(frame), NULL, NULL);
+    CHECK_STATUS(vidbus_consumer_try_receive(c, &f), VIDBUS_OK);
+    size_t at = hold_of(f.seq);
+    CHECK(at != 0);
+    vb_put64(ctl, at + HOLD_SINCE, INT64_MAX);
+    vidbus_producer_get_stats(producer, &ps); /* sweeps every hold */
+    CHECK_STATUS(vidbus_frame_release(c, &f), VIDBUS_OK);
+    vidbus_producer_write(producer, frame, sizeof(frame), NULL, NULL);
+    CHECK_STATUS(vidbus_consumer_try_receive(c, &f), VIDBUS_OK);
+    at = hold_of(f.seq);
+    CHECK(at != 0);
+    vb_put64(ctl, at + HOLD_SINCE, INT64_MIN);
+    vidbus_producer_get_stats(producer, &ps);
+    CHECK_STATUS(vidbus_frame_release(c, &f), VIDBUS_ERR_FRAME_RELEASED);
+    vidbus_consumer_close(c);
+}
+
 int main(void)
 {
     name = test_name("hostile");
@@ -138,6 +206,8 @@ int main(void)
     TEST(header_fields);
     TEST(ctl_fields);
     TEST(frame_sizes);
+    TEST(wild_timestamps);
+    TEST(wild_hold_times);
     munmap(data, data_bytes);
     munmap(ctl, ctl_bytes);
     vidbus_producer_close(producer);
