@@ -37,6 +37,7 @@ import { constants as osConstants } from 'node:os';
  * - `ERR_TOOL_FAILED`: the tool ran and failed (its own message is included).
  * - `ERR_MODEL_LOAD`: the segmentation model could not be loaded.
  * - `ERR_NO_LOOPBACK_DEVICE`: v4l2loopback is not loaded (the message has the modprobe line).
+ * - `ERR_PIPEWIRE_UNAVAILABLE`: PipeWire is not running or refused (the message says how to start it).
  * - `ERR_NOT_A_LOOPBACK_DEVICE`: the device exists but is not v4l2loopback.
  * - `ERR_DEVICE_NOT_FOUND`: no device at that path or with that label.
  * - `ERR_DEVICE_BUSY`: another program uses the device.
@@ -83,6 +84,7 @@ export type VidbusErrorCode =
   | 'ERR_MODEL_LOAD'
   // virtual camera
   | 'ERR_NO_LOOPBACK_DEVICE'
+  | 'ERR_PIPEWIRE_UNAVAILABLE'
   | 'ERR_NOT_A_LOOPBACK_DEVICE'
   | 'ERR_DEVICE_NOT_FOUND'
   | 'ERR_DEVICE_BUSY'
@@ -124,6 +126,7 @@ export const ERROR_CODES = [
   'ERR_TOOL_FAILED',
   'ERR_MODEL_LOAD',
   'ERR_NO_LOOPBACK_DEVICE',
+  'ERR_PIPEWIRE_UNAVAILABLE',
   'ERR_NOT_A_LOOPBACK_DEVICE',
   'ERR_DEVICE_NOT_FOUND',
   'ERR_DEVICE_BUSY',

@@ -34,7 +34,11 @@ function streamOptions(): CliOptions {
   const options: CliOptions = { ...COMMON };
   for (const k of sourceKinds()) {
     options[flagOf(k)] = k.argument ? { type: 'string', value: `<${k.argument}>`, help: k.summary } : { type: 'boolean', help: k.summary };
-    for (const [name, o] of Object.entries(k.options)) options[name] = { type: o.type, ...(o.value ? { value: o.value } : {}), help: `${o.help} (--${flagOf(k)})` };
+    for (const [name, o] of Object.entries(k.options)) {
+      // Kinds may share an option (--follow): one entry, naming every flag it applies to.
+      const users = sourceKinds().filter((other) => name in other.options).map((other) => `--${flagOf(other)}`);
+      options[name] ??= { type: o.type, ...(o.value ? { value: o.value } : {}), help: `${o.help} (${users.join(', ')})` };
+    }
   }
   return options;
 }
@@ -52,7 +56,7 @@ export function parseStreamArgs(argv: string[]): StreamArgs {
   const kind = chosen[0]!;
   for (const other of kinds) {
     if (other === kind) continue;
-    const misplaced = Object.keys(other.options).filter((name) => v[name] !== undefined && v[name] !== false);
+    const misplaced = Object.keys(other.options).filter((name) => !(name in kind.options) && v[name] !== undefined && v[name] !== false);
     if (misplaced.length) throw new UsageError(`${misplaced.map((m) => `--${m}`).join(', ')} applies to --${flagOf(other)} only`);
   }
   if (typeof v.name !== 'string' || v.name === '') throw new UsageError('stream needs --name <stream>');

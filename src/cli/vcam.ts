@@ -14,6 +14,7 @@ export interface VcamArgs {
   from: string;
   device?: string;
   backend?: string;
+  name?: string;
   width: number;
   height: number;
   fps: number;
@@ -28,7 +29,8 @@ export interface VcamArgs {
 const VCAM_OPTIONS = {
   from: { type: 'string', value: 'STREAM', help: 'the bus stream to show (required)' },
   device: { type: 'string', value: 'PATH|LABEL', help: "the backend's target: a loopback device path or card label (default: the first free one)" },
-  backend: { type: 'string', value: 'NAME', help: 'where frames go: v4l2loopback (default), or another registered sink (memory, null, ...)' },
+  backend: { type: 'string', value: 'NAME', help: 'where frames go: v4l2loopback (default), pipewire (no kernel module), auto (a free loopback device, else PipeWire), or another registered sink (memory, null, ...)' },
+  name: { type: 'string', value: 'LABEL', help: 'what apps list the camera as, with --backend pipewire (default "vidbus camera"); a loopback device keeps its card_label' },
   size: { type: 'string', default: '1280x720', value: 'WxH', help: 'what readers get (default 1280x720)' },
   fps: { type: 'string', default: '30', value: 'N', help: 'frames per second readers get (default 30)' },
   format: { type: 'string', default: 'YUYV', value: 'FORMAT', help: 'pixel format readers get (default YUYV)' },
@@ -46,6 +48,7 @@ export function parseVcamArgs(argv: string[]): VcamArgs {
     from: v.from,
     ...(typeof v.device === 'string' ? { device: v.device } : {}),
     ...(typeof v.backend === 'string' ? { backend: v.backend } : {}),
+    ...(typeof v.name === 'string' ? { name: v.name } : {}),
     ...parseSize('size', v.size as string),
     fps: integer('fps'),
     format: (v.format as string).toUpperCase(),
@@ -62,9 +65,9 @@ export function parseVcamArgs(argv: string[]): VcamArgs {
 export const vcamCommand: Command = {
   name: 'vcam',
   summary: 'Feed a virtual camera from a bus stream, with a placeholder while no producer is attached.',
-  synopsis: ['--from <stream> [--device <path|label>] [--backend NAME] [--size 1280x720] [--fps 30] [--format YUYV] [--stall-ms 1000] [--placeholder picture.png] [--install-service]'],
+  synopsis: ['--from <stream> [--device <path|label>] [--backend NAME] [--name LABEL] [--size 1280x720] [--fps 30] [--format YUYV] [--stall-ms 1000] [--placeholder picture.png] [--install-service]'],
   options: VCAM_OPTIONS,
-  examples: ['vcam --from cam0', 'vcam --from cam0-fx --device "vidbus camera" --size 640x480 --fps 15', 'vcam --from cam0 --placeholder ~/Pictures/be-right-back.png'],
+  examples: ['vcam --from cam0', 'vcam --from cam0-fx --device "vidbus camera" --size 640x480 --fps 15', 'vcam --from cam0 --placeholder ~/Pictures/be-right-back.png', 'vcam --from cam0 --backend pipewire --name "Studio camera"'],
   async run(argv, { signal }) {
     const args = parseVcamArgs(argv);
     if (args.installService) {

@@ -23,7 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { monoNs } from '../util/clock.js';
 import { LatencyWindow, type LatencySummary } from '../util/latency.js';
 import { checkInteger, invalidOption, rejectUnknownOptions } from '../util/options.js';
-import { DEFAULT_SINK, findSink, openSink } from '../sinks/builtin.js';
+import { chooseSink, DEFAULT_SINK, findSink, openSink } from '../sinks/builtin.js';
 import type { FrameSink, SinkOpenOptions } from '../sinks/sink.js';
 import { convertFrame, fitFrame } from '../video/convert.js';
 import { formatInfo, frameLayout, isRawFormat, RAW_FORMATS, type FrameLayout, type RawFormat } from '../video/formats.js';
@@ -37,8 +37,10 @@ export interface VcamOptions {
   from: string;
   /** where the backend writes: for v4l2loopback a device path or card label (default: the first free loopback device) */
   device?: string;
-  /** the sink backend by its registered name (default 'v4l2loopback'; 'memory' and 'null' need no device) */
+  /** the sink backend by its registered name (default 'v4l2loopback'; 'pipewire' needs no kernel module; 'auto' takes a free loopback device if there is one, PipeWire otherwise; 'memory' and 'null' need no device) */
   backend?: string;
+  /** what readers list the camera as, where the backend lets us choose it (pipewire; default "vidbus camera") */
+  name?: string;
   /** what readers get, pixels (default 1280) */
   width?: number;
   /** what readers get, pixels (default 720) */
@@ -53,7 +55,7 @@ export interface VcamOptions {
   placeholder?: string;
 }
 
-const OPTIONS = ['from', 'device', 'backend', 'width', 'height', 'fps', 'format', 'stallMs', 'placeholder'] as const;
+const OPTIONS = ['from', 'device', 'backend', 'name', 'width', 'height', 'fps', 'format', 'stallMs', 'placeholder'] as const;
 
 export type { FrameSink };
 
@@ -136,7 +138,8 @@ export class VcamService implements AsyncDisposable {
     const stallMs = checkInteger('stallMs', options.stallMs ?? 1000, 1, 3_600_000);
     const format = options.format ?? 'YUYV';
     if (!isRawFormat(format)) throw invalidOption('format', RAW_FORMATS.join(', '), format);
-    const backend = options.backend ?? DEFAULT_SINK;
+    if (options.name !== undefined && (typeof options.name !== 'string' || !options.name.trim())) throw invalidOption('name', 'a camera name', options.name);
+    const backend = chooseSink(options.backend ?? DEFAULT_SINK, options.device);
     findSink(backend); // an unknown backend fails before anything is opened
     // The picture first (a bad file fails before anything is opened), then the
     // consumer (a bad stream name fails before the device is touched).
@@ -144,7 +147,14 @@ export class VcamService implements AsyncDisposable {
     const consumer = await openConsumer(options.from, { policy: 'latest', follow: true });
     let output: FrameSink;
     try {
-      const sinkOptions: SinkOpenOptions = { width, height, format, fps, ...(options.device !== undefined ? { target: options.device } : {}) };
+      const sinkOptions: SinkOpenOptions = {
+        width,
+        height,
+        format,
+        fps,
+        ...(options.device !== undefined ? { target: options.device } : {}),
+        ...(options.name !== undefined ? { label: options.name } : {}),
+      };
       output = await openSink(backend, sinkOptions);
     } catch (e) {
       consumer.close();

@@ -25,8 +25,10 @@ export interface SinkOpenOptions {
   format: RawFormat;
   /** the nominal frame rate announced to readers */
   fps: number;
-  /** which target of the backend: a device path or card label for v4l2loopback; backends define their own */
+  /** which target of the backend: a device path or card label for v4l2loopback, a node name for pipewire; backends define their own */
   target?: string;
+  /** what readers should list it as, where the backend can choose (pipewire's node.description; a loopback device's label is fixed at modprobe) */
+  label?: string;
 }
 
 /** An open sink. */

@@ -5,12 +5,14 @@
 import { cameraSourceKind } from './camera.js';
 import { ffmpegSourceKind } from './ffmpeg-source.js';
 import { patternSourceKind } from './pattern-source.js';
+import { pipewireSourceKind } from './pipewire-source.js';
 import { registerSource, sourceKinds } from './source.js';
 
 if (sourceKinds().length === 0) {
   registerSource(cameraSourceKind);
   registerSource(patternSourceKind);
   registerSource(ffmpegSourceKind);
+  registerSource(pipewireSourceKind);
 }
 
 export { findSource, createSource, registerSource, sourceKinds, unregisterSource } from './source.js';

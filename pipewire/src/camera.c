@@ -1,0 +1,266 @@
+/* `camera`: a bus stream shown as a PipeWire camera node that browsers
+ * can list through the desktop portal. What makes a node a camera to
+ * them: media.class Video/Source, media.role Camera, a node.description,
+ * and formats with a fixed size (one EnumFormat each). This stream offers
+ * exactly the bus stream's format, size and rate: the Node side
+ * (src/daemon/vcam-service.ts) already fits every producer's frames to
+ * that, so the node never renegotiates while producers come and go.
+ *
+ * Threads: a waiter thread blocks in vidbus_consumer_wait() and leaves the
+ * newest frame in a mailbox (an older one not yet taken is released: a
+ * camera shows the latest), then signals the main loop, which (as the
+ * graph's driver) triggers a cycle whose process callback copies the frame
+ * into a PipeWire buffer. The one copy is unavoidable: PipeWire's buffers
+ * are its own memory, negotiated with the readers. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <spa/param/buffers.h>
+#include <spa/param/video/format-utils.h>
+#include <spa/pod/builder.h>
+#include <spa/buffer/meta.h>
+
+#include "helper.h"
+
+typedef struct {
+    session s;
+    struct pw_stream *stream;
+    struct spa_hook stream_listener;
+    struct spa_source *wake;
+    vidbus_consumer *consumer;
+    vidbus_layout layout;
+    uint32_t fps_num, fps_den;
+    pthread_t waiter;
+    pthread_mutex_t lock;
+    vidbus_frame pending;          /* the mailbox: valid when has_pending */
+    bool has_pending;
+    volatile int stopping;
+    int wait_status;               /* why the waiter stopped, under lock */
+    bool waiter_done;
+    bool announced;
+    uint64_t shown, skipped, no_buffer;
+    int exit_code;
+} camera;
+
+static void *wait_for_frames(void *data)
+{
+    camera *c = data;
+    while (!__atomic_load_n(&c->stopping, __ATOMIC_ACQUIRE)) {
+        vidbus_frame f;
+        int status = vidbus_consumer_wait(c->consumer, 500, &f);
+        if (status == VIDBUS_NO_FRAME) continue;
+        pthread_mutex_lock(&c->lock);
+        if (status != VIDBUS_OK) {
+            c->wait_status = status;
+            c->waiter_done = true;
+            pthread_mutex_unlock(&c->lock);
+            pw_loop_signal_event(pw_main_loop_get_loop(c->s.loop), c->wake);
+            break;
+        }
+        if (c->has_pending) {
+            vidbus_frame_release(c->consumer, &c->pending);
+            c->skipped++;
+        }
+        c->pending = f;
+        c->has_pending = true;
+        pthread_mutex_unlock(&c->lock);
+        pw_loop_signal_event(pw_main_loop_get_loop(c->s.loop), c->wake);
+    }
+    return NULL;
+}
+
+/* Main loop: a frame is waiting, or the waiter stopped. */
+static void on_wake(void *data, uint64_t count)
+{
+    (void)count;
+    camera *c = data;
+    pthread_mutex_lock(&c->lock);
+    bool done = c->waiter_done;
+    int status = c->wait_status;
+    pthread_mutex_unlock(&c->lock);
+    if (done) {
+        /* The Node side closes its stream when the camera closes: a clean end, not an error. */
+        if (status != VIDBUS_ERR_STREAM_ENDED) {
+            c->exit_code = report_error(vidbus_error_code(status), "The camera's bus stream stopped: %s", vidbus_last_error());
+        }
+        pw_main_loop_quit(c->s.loop);
+        return;
+    }
+    if (pw_stream_is_driving(c->stream)) pw_stream_trigger_process(c->stream);
+}
+
+static void on_process(void *data)
+{
+    camera *c = data;
+    pthread_mutex_lock(&c->lock);
+    vidbus_frame f = c->pending;
+    bool have = c->has_pending;
+    c->has_pending = false;
+    pthread_mutex_unlock(&c->lock);
+    if (!have) return;
+    struct pw_buffer *b = pw_stream_dequeue_buffer(c->stream);
+    if (b == NULL) {
+        /* Every buffer is with the readers: this frame is skipped, as a camera would. */
+        c->no_buffer++;
+        vidbus_frame_release(c->consumer, &f);
+        return;
+    }
+    struct spa_buffer *buf = b->buffer;
+    struct spa_data *d = &buf->datas[0];
+    uint32_t bytes = f.size < d->maxsize ? f.size : d->maxsize;
+    if (d->data != NULL) memcpy(d->data, f.data, bytes);
+    d->chunk->offset = 0;
+    d->chunk->size = bytes;
+    d->chunk->stride = (int32_t)c->layout.strides[0];
+    d->chunk->flags = 0;
+    struct spa_meta_header *h = spa_buffer_find_meta_data(buf, SPA_META_Header, sizeof(*h));
+    if (h != NULL) {
+        /* Capture time on CLOCK_MONOTONIC, as the bus carries it: a reader can time the hop. */
+        h->pts = f.timestamp_ns;
+        h->flags = 0;
+        h->seq = f.seq;
+        h->dts_offset = 0;
+    }
+    vidbus_frame_release(c->consumer, &f);
+    pw_stream_queue_buffer(c->stream, b);
+    c->shown++;
+}
+
+static void on_state_changed(void *data, enum pw_stream_state old, enum pw_stream_state state, const char *error)
+{
+    (void)old;
+    camera *c = data;
+    if (state == PW_STREAM_STATE_ERROR) {
+        c->exit_code = report_error("ERR_PIPEWIRE_UNAVAILABLE", "PipeWire rejected the camera node: %s", error ? error : "unknown error");
+        pw_main_loop_quit(c->s.loop);
+        return;
+    }
+    uint32_t node = pw_stream_get_node_id(c->stream);
+    if (!c->announced && (state == PW_STREAM_STATE_PAUSED || state == PW_STREAM_STATE_STREAMING) && node != SPA_ID_INVALID) {
+        c->announced = true;
+        report("ready", "\"node\":%u", node);
+    }
+    if (state == PW_STREAM_STATE_STREAMING) report("streaming", NULL);
+    if (state == PW_STREAM_STATE_PAUSED && old == PW_STREAM_STATE_STREAMING) report("paused", NULL);
+}
+
+static void on_param_changed(void *data, uint32_t id, const struct spa_pod *param)
+{
+    camera *c = data;
+    if (id != SPA_PARAM_Format || param == NULL) return;
+    /* The format is ours (we offered one): now say how big the buffers are, and ask for the header meta. */
+    uint8_t storage[1024];
+    struct spa_pod_builder b = SPA_POD_BUILDER_INIT(storage, sizeof(storage));
+    const struct spa_pod *params[2];
+    params[0] = spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers,
+                                           SPA_PARAM_BUFFERS_buffers, SPA_POD_CHOICE_RANGE_Int(4, 2, 8),
+                                           SPA_PARAM_BUFFERS_blocks, SPA_POD_Int(1),
+                                           SPA_PARAM_BUFFERS_size, SPA_POD_Int((int32_t)c->layout.frame_bytes),
+                                           SPA_PARAM_BUFFERS_stride, SPA_POD_Int((int32_t)c->layout.strides[0]),
+                                           SPA_PARAM_BUFFERS_dataType, SPA_POD_CHOICE_FLAGS_Int((1 << SPA_DATA_MemFd) | (1 << SPA_DATA_MemPtr)));
+    params[1] = spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
+                                           SPA_PARAM_META_type, SPA_POD_Id(SPA_META_Header),
+                                           SPA_PARAM_META_size, SPA_POD_Int(sizeof(struct spa_meta_header)));
+    pw_stream_update_params(c->stream, params, 2);
+}
+
+static const struct pw_stream_events STREAM_EVENTS = {
+    .version = PW_VERSION_STREAM_EVENTS,
+    .state_changed = on_state_changed,
+    .param_changed = on_param_changed,
+    .process = on_process,
+};
+
+static int usage(void)
+{
+    return report_error("ERR_INVALID_OPTION", "usage: vidbus-pipewire camera --stream <bus stream> --name <node name> [--description <what apps show>]");
+}
+
+int run_camera(int argc, char **argv)
+{
+    const char *stream_name = NULL, *node_name = NULL, *description = NULL;
+    static const struct option OPTIONS[] = {{"stream", required_argument, 0, 's'}, {"name", required_argument, 0, 'n'}, {"description", required_argument, 0, 'd'}, {0, 0, 0, 0}};
+    for (int o; (o = getopt_long(argc, argv, "", OPTIONS, NULL)) != -1;) {
+        if (o == 's') stream_name = optarg;
+        else if (o == 'n') node_name = optarg;
+        else if (o == 'd') description = optarg;
+        else return usage();
+    }
+    if (stream_name == NULL || node_name == NULL) return usage();
+    if (description == NULL) description = node_name;
+
+    static camera c;
+    memset(&c, 0, sizeof(c));
+    pthread_mutex_init(&c.lock, NULL);
+    vidbus_consumer_options co;
+    vidbus_consumer_options_init(&co);
+    co.policy = VIDBUS_POLICY_LATEST;
+    co.liveness_interval_ms = 50;
+    int status = vidbus_consumer_open(stream_name, &co, &c.consumer);
+    if (status != VIDBUS_OK) return report_error(vidbus_error_code(status), "%s", vidbus_last_error());
+    c.layout = *vidbus_consumer_layout(c.consumer);
+    vidbus_consumer_fps(c.consumer, &c.fps_num, &c.fps_den);
+    for (uint32_t a = c.fps_num, b = c.fps_den; b != 0;) { /* 30000/1000 -> 30/1: what readers expect to see */
+        uint32_t t = a % b;
+        a = b;
+        b = t;
+        if (b == 0 && a > 1) c.fps_num /= a, c.fps_den /= a;
+    }
+    enum spa_video_format format = spa_format_of(c.layout.format);
+    if (format == SPA_VIDEO_FORMAT_UNKNOWN) {
+        vidbus_consumer_close(c.consumer);
+        return report_error("ERR_FORMAT_UNSUPPORTED", "A PipeWire camera carries raw video; stream \"%s\" is %s", stream_name, vidbus_format_name(c.layout.format));
+    }
+    if (!session_open(&c.s, "vidbus camera")) {
+        vidbus_consumer_close(c.consumer);
+        return 1;
+    }
+    struct pw_properties *props = pw_properties_new(PW_KEY_MEDIA_TYPE, "Video", PW_KEY_MEDIA_CATEGORY, "Capture", PW_KEY_MEDIA_ROLE, "Camera", PW_KEY_MEDIA_CLASS, "Video/Source",
+                                                    PW_KEY_NODE_NAME, node_name, PW_KEY_NODE_DESCRIPTION, description, PW_KEY_NODE_NICK, description, NULL);
+    pw_properties_setf(props, PW_KEY_NODE_LATENCY, "1/%u", c.fps_den != 0 ? (c.fps_num + c.fps_den - 1) / c.fps_den : 30);
+    c.stream = pw_stream_new(c.s.core, node_name, props);
+    pw_stream_add_listener(c.stream, &c.stream_listener, &STREAM_EVENTS, &c);
+    c.wake = pw_loop_add_event(pw_main_loop_get_loop(c.s.loop), on_wake, &c);
+
+    uint8_t storage[1024];
+    struct spa_pod_builder b = SPA_POD_BUILDER_INIT(storage, sizeof(storage));
+    struct spa_video_info_raw info = {
+        .format = format,
+        .size = SPA_RECTANGLE(c.layout.width, c.layout.height),
+        .framerate = SPA_FRACTION(c.fps_num, c.fps_den),
+    };
+    const struct spa_pod *params[1] = {spa_format_video_raw_build(&b, SPA_PARAM_EnumFormat, &info)};
+    int rc = pw_stream_connect(c.stream, PW_DIRECTION_OUTPUT, PW_ID_ANY, PW_STREAM_FLAG_DRIVER | PW_STREAM_FLAG_MAP_BUFFERS, params, 1);
+    if (rc < 0) {
+        c.exit_code = report_error("ERR_PIPEWIRE_UNAVAILABLE", "Could not connect the camera stream: %s", spa_strerror(rc));
+    } else {
+        pthread_create(&c.waiter, NULL, wait_for_frames, &c);
+        pw_main_loop_run(c.s.loop);
+        __atomic_store_n(&c.stopping, 1, __ATOMIC_RELEASE);
+        vidbus_consumer_interrupt(c.consumer);
+        pthread_join(c.waiter, NULL);
+    }
+    if (c.has_pending) vidbus_frame_release(c.consumer, &c.pending);
+    c.has_pending = false;
+    if (getppid() != helper_parent && !c.waiter_done) {
+        /* The vidbus process that fed us died (kill -9): as its last consumer, prove the
+         * producer dead and remove its stream, so nothing is left in /dev/shm. */
+        for (int i = 0; i < 10; i++) {
+            vidbus_frame f;
+            int st = vidbus_consumer_wait(c.consumer, 100, &f);
+            if (st == VIDBUS_OK) vidbus_frame_release(c.consumer, &f);
+            else if (st != VIDBUS_NO_FRAME) break;
+        }
+    }
+    report("stopped", "\"shown\":%llu,\"skipped\":%llu,\"noBuffer\":%llu", (unsigned long long)c.shown, (unsigned long long)c.skipped, (unsigned long long)c.no_buffer);
+    pw_stream_destroy(c.stream);
+    session_close(&c.s);
+    vidbus_consumer_close(c.consumer);
+    pthread_mutex_destroy(&c.lock);
+    return c.exit_code;
+}

@@ -1,0 +1,62 @@
+/* vidbus-pipewire: the bridge between the vidbus bus and PipeWire, run by
+ * the Node side (src/sinks/pipewire.ts, src/sources/pipewire-source.ts,
+ * src/devices/pipewire.ts) as a child process. It speaks to its parent in
+ * JSON lines on stdout (one object per line, always with "event"), so that
+ * the Node side never links libpipewire:
+ *
+ *   camera  --stream S --name N [--description D]  bus stream S -> a PipeWire camera node
+ *   capture --target T --stream S [--follow]       PipeWire video node T -> bus stream S
+ *   nodes                                          the video nodes PipeWire has now
+ *
+ * Errors are {"event":"error","code":"ERR_...","message":"..."} with the
+ * codes of src/errors.ts, and exit status 1. */
+#ifndef VIDBUS_PIPEWIRE_HELPER_H
+#define VIDBUS_PIPEWIRE_HELPER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <pipewire/pipewire.h>
+#include <spa/param/video/format-utils.h>
+#include <spa/utils/result.h>
+
+#include "vidbus.h"
+
+/* report.c: the JSON lines. Strings are escaped; `fmt` builds the fields after "event". */
+void report(const char *event, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int report_error(const char *code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A JSON string literal of `s` (quotes included) in a static buffer per call slot 0..3. */
+const char *json_str(int slot, const char *s);
+
+/* formats.c: the raw formats both sides know. */
+enum spa_video_format spa_format_of(vidbus_format format);
+vidbus_format vidbus_format_of(enum spa_video_format format);
+/* Every SPA format in the table, for EnumFormat choices. */
+int spa_formats(uint32_t *out, int max);
+
+/* session.c: one connection to PipeWire with a main loop that SIGINT/SIGTERM end. */
+typedef struct {
+    struct pw_main_loop *loop;
+    struct pw_context *context;
+    struct pw_core *core;
+    struct spa_hook core_listener;
+    int sync_seq;
+    bool synced;
+    bool failed;
+} session;
+
+/* Connects; on failure reports ERR_PIPEWIRE_UNAVAILABLE and returns false. */
+bool session_open(session *s, const char *application);
+/* Runs the loop until everything queued on the server so far has been answered. */
+void session_roundtrip(session *s);
+void session_close(session *s);
+
+/* main.c: the process that started us (a changed getppid() means it died). */
+extern pid_t helper_parent;
+
+int run_camera(int argc, char **argv);
+int run_capture(int argc, char **argv);
+int run_nodes(int argc, char **argv);
+
+#endif

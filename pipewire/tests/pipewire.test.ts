@@ -1,0 +1,282 @@
+/**
+ * The PipeWire bridge against real PipeWire, WirePlumber, the desktop
+ * portal and headless Chromium, in a private session the suite starts and
+ * stops (test/desktop/session.ts):
+ * - `vidbus vcam --backend pipewire`: the node's properties and format as
+ *   pw-dump shows them, the colour through GStreamer's pipewiresrc and
+ *   through Chromium (WebRtcPipeWireCamera, via the portal), the
+ *   placeholder after kill -9 of the producer, a new producer at another
+ *   size without the page reopening anything, and nothing left after
+ *   kill -9 of vidbus itself;
+ * - `vidbus stream --pipewire`: GStreamer's pipewiresink as the node,
+ *   format, size and pixels on the bus; the node going away ends the
+ *   stream, or with --follow pauses it until the node is back.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { openConsumer, convertFrame, frameLayout } from '../../src/index.js';
+import { spawnChild, type Child } from '../../test/helpers.js';
+import { DesktopSession, desktopSessionMissing } from '../../test/desktop/session.js';
+import { CHROMIUM, launchChromium, openProbePage, type CameraProbe } from '../../test/browser-probe.js';
+
+const run = promisify(execFile);
+const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const helper = fileURLToPath(new URL('../../../pipewire/build/vidbus-pipewire', import.meta.url));
+const skip = !existsSync(helper) ? 'the bridge is not built (make -C pipewire)' : desktopSessionMissing({ portal: true }) ?? false;
+
+let counter = 0;
+const unique = (tag: string) => `t-pw-${tag}-${process.pid}-${++counter}`;
+const shmOf = (name: string) => readdirSync('/dev/shm').filter((f) => f.includes(name));
+
+/** Runs the vidbus CLI inside the session; resolves once stderr matches `ready`. */
+function vidbus(session: DesktopSession, args: string[], ready: RegExp): Promise<{ child: ChildProcess; log: () => string }> {
+  const child = spawn(process.execPath, [cli, ...args], { env: session.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`vidbus ${args.join(' ')} did not get ready: ${log}`)), 30000);
+    const onData = (d: Buffer) => {
+      log += d.toString();
+      if (ready.test(log)) (clearTimeout(timer), resolve({ child, log: () => log }));
+    };
+    child.stderr!.on('data', onData);
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`vidbus ${args.join(' ')} exited ${code}: ${log}`))));
+  });
+}
+
+async function stop(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill(signal);
+  await exited;
+}
+
+/** pw-dump's node with this node.name. */
+async function dumpNode(session: DesktopSession, name: string): Promise<{ props: Record<string, unknown>; formats: Record<string, unknown>[] } | undefined> {
+  const { stdout } = await run('pw-dump', [], { env: session.env, maxBuffer: 16 * 1024 * 1024 });
+  const objects = JSON.parse(stdout) as { type: string; info?: { props?: Record<string, unknown>; params?: Record<string, Record<string, unknown>[]> } }[];
+  const node = objects.find((o) => o.type.endsWith(':Node') && o.info?.props?.['node.name'] === name);
+  return node ? { props: node.info!.props!, formats: node.info!.params?.EnumFormat ?? [] } : undefined;
+}
+
+/** One frame of a PipeWire node through GStreamer's pipewiresrc, as RGB: the mean of its centre. */
+async function gstColour(session: DesktopSession, node: string): Promise<number[]> {
+  const { stdout } = await run(
+    'gst-launch-1.0',
+    ['-q', 'pipewiresrc', `target-object=${node}`, 'num-buffers=3', '!', 'videoconvert', '!', 'videoscale', '!', 'video/x-raw,format=RGB,width=64,height=48', '!', 'fdsink', 'fd=1'],
+    { env: session.env, encoding: 'buffer', timeout: 30000, maxBuffer: 1 << 24 },
+  );
+  const frame = stdout.subarray(stdout.length - 64 * 48 * 3);
+  const sum = [0, 0, 0];
+  for (let y = 12; y < 36; y++) for (let x = 16; x < 48; x++) for (let c = 0; c < 3; c++) sum[c]! += frame[(y * 64 + x) * 3 + c]!;
+  return sum.map((s) => s / (24 * 32));
+}
+
+const near = (got: number[], want: number[], tolerance: number, what: string) =>
+  got.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) <= tolerance, `${what}: channel ${i} is ${v.toFixed(1)}, expected ${want[i]} (${got.map((x) => x.toFixed(1)).join(', ')})`));
+
+describe('PipeWire', { skip }, () => {
+  let session: DesktopSession;
+  before(async () => {
+    session = await DesktopSession.start({ portal: true });
+  });
+  after(async () => {
+    await session?.stop();
+    assert.deepEqual(session ? session.processes() : [], [], 'no process of the session is left');
+  });
+
+  describe('vidbus vcam --backend pipewire', () => {
+    const STREAM = unique('cam');
+    const LABEL = 'vidbus pw test camera';
+    const NODE = 'vidbus-pw-test-camera';
+    const RED = [200, 40, 60];
+    let producer: Child | undefined;
+    let vcam: ChildProcess | undefined;
+
+    before(async () => {
+      producer = spawnChild('solid-producer', STREAM, 640, 480, 'RGBA', RED[0]!, RED[1]!, RED[2]!, 30);
+      await producer.waitFor('ready', 60000);
+      vcam = (await vidbus(session, ['vcam', '--from', STREAM, '--backend', 'pipewire', '--name', LABEL, '--size', '640x480', '--fps', '30'], /live/)).child;
+    });
+    after(async () => {
+      await stop(vcam);
+      await producer?.kill();
+    });
+
+    it('is a camera node browsers can list: class, role, description, one fixed format', async () => {
+      const node = await dumpNode(session, NODE);
+      assert.ok(node, 'pw-dump lists the node');
+      assert.equal(node.props['media.class'], 'Video/Source');
+      assert.equal(node.props['media.role'], 'Camera');
+      assert.equal(node.props['node.description'], LABEL);
+      assert.equal(node.formats.length, 1);
+      assert.deepEqual({ format: node.formats[0]!.format, size: node.formats[0]!.size }, { format: 'YUY2', size: { width: 640, height: 480 } });
+      assert.deepEqual(node.formats[0]!.framerate, { num: 30, denom: 1 });
+    });
+
+    it('GStreamer pipewiresrc reads the producer\'s colour', async () => {
+      near(await gstColour(session, NODE), RED, 10, 'pipewiresrc');
+    });
+
+    it('Chromium lists it by name and sees the colour; placeholder after kill -9 of the producer; a new producer at another size without reopening', { skip: !existsSync(CHROMIUM) ? 'chromium is not installed' : false, timeout: 600000 }, async () => {
+      const browser = await launchChromium(['--enable-features=WebRtcPipeWireCamera'], session.env);
+      try {
+        const page = await openProbePage(browser, join(session.dir, 'camera.html'));
+        const labels = await page.evaluate((l) => (globalThis as unknown as { open_camera: (l: string) => Promise<string[]> }).open_camera(l), LABEL);
+        assert.ok(labels.some((l) => l.includes(LABEL)), `camera labels: ${JSON.stringify(labels)}`);
+        const sample = () => page.evaluate(() => (globalThis as unknown as { sample: () => Promise<CameraProbe & { live: string }> }).sample());
+        const first = await sample();
+        assert.deepEqual([first.width, first.height], [640, 480]);
+        near(first.colour, RED, 14, 'Chromium, live');
+        await producer!.kill('SIGKILL');
+        // The placeholder is a dark card: far from red, and the track stays live.
+        let later = await sample();
+        for (let i = 0; i < 40 && Math.abs(later.colour[0]! - RED[0]!) < 60; i++) later = await sample();
+        assert.equal(later.live, 'live');
+        assert.ok(Math.abs(later.colour[0]! - RED[0]!) >= 60, `placeholder shown: ${later.colour}`);
+        const GREEN = [30, 190, 80];
+        producer = spawnChild('solid-producer', STREAM, 320, 240, 'NV12', GREEN[0]!, GREEN[1]!, GREEN[2]!, 30);
+        await producer.waitFor('ready', 60000);
+        let back = await sample();
+        for (let i = 0; i < 60 && Math.abs(back.colour[1]! - GREEN[1]!) > 14; i++) back = await sample();
+        assert.equal(back.live, 'live');
+        assert.deepEqual([back.width, back.height], [640, 480], 'the camera keeps its size; the new producer is fitted to it');
+        near(back.colour, GREEN, 14, 'Chromium, new producer');
+      } finally {
+        await browser.close();
+      }
+    });
+  });
+
+  it('kill -9 of vidbus vcam leaves no bridge, no node and nothing in /dev/shm', { timeout: 60000 }, async () => {
+    const stream = unique('crash');
+    const producer = spawnChild('solid-producer', stream, 320, 240, 'RGBA', 1, 2, 3, 30);
+    try {
+      await producer.waitFor('ready', 60000);
+      const { child } = await vidbus(session, ['vcam', '--from', stream, '--backend', 'pipewire', '--name', 'crash test', '--size', '320x240'], /live/);
+      assert.ok(await dumpNode(session, 'crash-test'));
+      const bridges = () => spawnSync('pgrep', ['-f', `vidbus-pipewire camera --stream vcam-pipewire-${child.pid}-`]).stdout.toString().trim();
+      assert.notEqual(bridges(), '');
+      await stop(child, 'SIGKILL');
+      for (let i = 0; i < 50 && (bridges() || (await dumpNode(session, 'crash-test')) || shmOf(`vcam-pipewire-${child.pid}-`).length); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(bridges(), '', 'the bridge died with vidbus');
+      assert.equal(await dumpNode(session, 'crash-test'), undefined, 'the node is gone');
+      assert.deepEqual(shmOf(`vcam-pipewire-${child.pid}-`), [], 'the private stream was removed');
+    } finally {
+      await producer.kill();
+    }
+  });
+
+  describe('vidbus stream --pipewire', () => {
+    /** GStreamer as a PipeWire video source node of one colour (videotestsrc's solid-color is 0xAARRGGBB). */
+    const gstNode = (name: string, rgb: number[], format: string, size: [number, number]) =>
+      spawn(
+        'gst-launch-1.0',
+        [
+          '-q', 'videotestsrc', 'is-live=true', 'pattern=solid-color', `foreground-color=${(0xff000000 | (rgb[0]! << 16) | (rgb[1]! << 8) | rgb[2]!) >>> 0}`,
+          '!', `video/x-raw,format=${format},width=${size[0]},height=${size[1]},framerate=30/1`,
+          '!', 'pipewiresink', 'mode=provide', `stream-properties=props,media.class=Video/Source,node.name=${name},node.description=${name}`,
+        ],
+        { env: session.env, stdio: 'ignore' },
+      );
+    const waitNode = async (name: string) => {
+      for (let i = 0; i < 100 && !(await dumpNode(session, name)); i++) await new Promise((r) => setTimeout(r, 100));
+    };
+
+    it('publishes the node in the format it negotiates, with its pixels', { timeout: 60000 }, async () => {
+      const node = unique('gstnode');
+      const stream = unique('in');
+      const BLUE = [30, 60, 200];
+      const gst = gstNode(node, BLUE, 'I420', [320, 240]);
+      let source: ChildProcess | undefined;
+      try {
+        await waitNode(node);
+        source = (await vidbus(session, ['stream', '--pipewire', node, '--name', stream], /-> stream/)).child;
+        const consumer = await openConsumer(stream, { policy: 'latest' });
+        try {
+          const frame = await consumer.next();
+          assert.ok(frame);
+          assert.equal(frame.layout.format, 'I420');
+          assert.deepEqual([frame.layout.width, frame.layout.height], [320, 240]);
+          const rgba = new Uint8Array(320 * 240 * 4);
+          convertFrame(frame.data, frame.layout, rgba, frameLayout('RGBA', 320, 240));
+          frame.release();
+          near([rgba[0]!, rgba[1]!, rgba[2]!], BLUE, 6, 'the bus frame');
+        } finally {
+          consumer.close();
+        }
+        // The node goes away: without --follow the stream ends, with exit status 3 and ERR_DEVICE_GONE.
+        const exited = new Promise<number | null>((r) => source!.once('exit', r));
+        gst.kill('SIGTERM');
+        assert.equal(await exited, 3);
+        assert.deepEqual(shmOf(stream), []);
+      } finally {
+        gst.kill('SIGKILL');
+        await stop(source);
+      }
+    });
+
+    it('--follow keeps the stream through the node going away and coming back', { timeout: 90000 }, async () => {
+      const node = unique('gstfollow');
+      const stream = unique('follow');
+      let gst = gstNode(node, [250, 250, 0], 'YUY2', [160, 120]);
+      let source: ChildProcess | undefined;
+      try {
+        await waitNode(node);
+        const started = await vidbus(session, ['stream', '--pipewire', node, '--name', stream, '--follow'], /-> stream/);
+        source = started.child;
+        const consumer = await openConsumer(stream, { policy: 'latest', follow: true });
+        try {
+          assert.ok(await consumer.next());
+          gst.kill('SIGTERM');
+          await new Promise((r) => setTimeout(r, 1500));
+          assert.equal(source.exitCode, null, 'still running without the node');
+          assert.equal(shmOf(stream).length, 2, 'the stream is still there');
+          gst = gstNode(node, [0, 0, 250], 'YUY2', [160, 120]);
+          const frame = await consumer.next({ timeoutMs: 20000 });
+          assert.ok(frame, 'frames again once the node is back');
+          frame.release();
+        } finally {
+          consumer.close();
+        }
+      } finally {
+        gst.kill('SIGKILL');
+        await stop(source);
+      }
+      assert.deepEqual(shmOf(stream), []);
+    });
+
+    it('an unknown node is a clear error', async () => {
+      const r = spawnSync(process.execPath, [cli, 'stream', '--pipewire', 'no-such-node', '--name', unique('none')], { env: session.env, encoding: 'utf8' });
+      assert.equal(r.status, 3);
+      assert.match(r.stderr, /no video node "no-such-node"/);
+    });
+  });
+});
+
+describe('PipeWire missing', { skip: !existsSync(helper) ? 'the bridge is not built' : false }, () => {
+  it('the pipewire backend fails with ERR_PIPEWIRE_UNAVAILABLE and says how to start it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vidbus-nopw-'));
+    try {
+      const stream = unique('nopw');
+      const producer = spawnChild('solid-producer', stream, 64, 48, 'RGBA', 1, 2, 3, 10);
+      try {
+        await producer.waitFor('ready', 60000);
+        const r = spawnSync(process.execPath, [cli, 'vcam', '--from', stream, '--backend', 'pipewire'], { env: { ...process.env, XDG_RUNTIME_DIR: dir }, encoding: 'utf8', timeout: 30000 });
+        assert.equal(r.status, 3, r.stderr);
+        assert.match(r.stderr, /ERR_PIPEWIRE_UNAVAILABLE|Could not connect to PipeWire/);
+        assert.match(r.stderr, /systemctl --user start pipewire/);
+      } finally {
+        await producer.kill();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
