@@ -31,8 +31,14 @@ lab_packages=(qemu-system-x86 linux-image-amd64 linux-headers-amd64 v4l2loopback
 client_packages=(python3 python3-numpy python3-pytest python3-setuptools python3-pip clang libclang-rt-14-dev valgrind pkg-config
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly ffmpeg)
+# The PipeWire camera and source (pipewire/) and their headless session: PipeWire,
+# WirePlumber, the desktop portal with the GTK backend (it implements Access, without
+# which the portal exports no Camera), Xvfb, a session D-Bus, GStreamer's PipeWire
+# elements, and Chromium for the browser check.
+pipewire_packages=(libpipewire-0.3-dev pipewire pipewire-bin wireplumber xdg-desktop-portal xdg-desktop-portal-gtk xvfb dbus-daemon dbus-bin
+  gstreamer1.0-pipewire chromium)
 wanted=()
-[ $tests = 1 ] && wanted+=("${client_packages[@]}")
+[ $tests = 1 ] && wanted+=("${client_packages[@]}" "${pipewire_packages[@]}")
 [ $tests = 1 ] && [ "${VIDBUS_SKIP_LAB:-0}" != 1 ] && wanted+=("${lab_packages[@]}")
 for p in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$p")
@@ -72,6 +78,8 @@ if [ -f /usr/include/node/node_api.h ] && [ -z "${npm_config_nodedir:-}" ]; then
 fi
 npm ci --no-audit --no-fund --loglevel=error
 npm run build --silent
-# libvidbus (C) for the clients and the conformance suite, and the GStreamer plugin over it.
-[ $tests = 1 ] && make -C libvidbus --silent >/dev/null && make -C gstreamer --silent >/dev/null
+# libvidbus (C) for the clients and the conformance suite, the GStreamer plugin and the PipeWire bridge over it.
+[ $tests = 1 ] && make -C libvidbus --silent >/dev/null && make -C gstreamer --silent >/dev/null && make -C pipewire --silent >/dev/null
+# Outside the tests, the PipeWire bridge is built when its headers are there (the pipewire camera backend needs it).
+[ $tests = 0 ] && pkg-config --exists libpipewire-0.3 2>/dev/null && make -C libvidbus --silent build/libvidbus.a >/dev/null && make -C pipewire --silent >/dev/null
 true

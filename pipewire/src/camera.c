@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <spa/param/buffers.h>
 #include <spa/param/video/format-utils.h>
@@ -53,7 +52,7 @@ static void *wait_for_frames(void *data)
     while (!__atomic_load_n(&c->stopping, __ATOMIC_ACQUIRE)) {
         vidbus_frame f;
         int status = vidbus_consumer_wait(c->consumer, 500, &f);
-        if (status == VIDBUS_NO_FRAME) continue;
+        if (status == VIDBUS_NO_FRAME || status == VIDBUS_ERR_ABORTED) continue; /* aborted: we are stopping */
         pthread_mutex_lock(&c->lock);
         if (status != VIDBUS_OK) {
             c->wait_status = status;
@@ -247,14 +246,16 @@ int run_camera(int argc, char **argv)
     }
     if (c.has_pending) vidbus_frame_release(c.consumer, &c.pending);
     c.has_pending = false;
-    if (getppid() != helper_parent && !c.waiter_done) {
-        /* The vidbus process that fed us died (kill -9): as its last consumer, prove the
-         * producer dead and remove its stream, so nothing is left in /dev/shm. */
-        for (int i = 0; i < 10; i++) {
+    if (c.wait_status != VIDBUS_ERR_PRODUCER_DIED && c.wait_status != VIDBUS_ERR_STREAM_ENDED) {
+        /* Stopped by a signal. If the vidbus process that fed us was killed (kill -9: its
+         * death signal is what stopped us), prove its producer dead and remove the stream,
+         * as the last consumer, so nothing is left in /dev/shm. A live producer that closes
+         * its stream ends this at once; one that lives on costs half a second. */
+        for (int i = 0; i < 5; i++) {
             vidbus_frame f;
             int st = vidbus_consumer_wait(c.consumer, 100, &f);
             if (st == VIDBUS_OK) vidbus_frame_release(c.consumer, &f);
-            else if (st != VIDBUS_NO_FRAME) break;
+            else if (st != VIDBUS_NO_FRAME && st != VIDBUS_ERR_ABORTED) break; /* ABORTED: an interrupt left over from the stop */
         }
     }
     report("stopped", "\"shown\":%llu,\"skipped\":%llu,\"noBuffer\":%llu", (unsigned long long)c.shown, (unsigned long long)c.skipped, (unsigned long long)c.no_buffer);

@@ -52,9 +52,6 @@ bool session_open(session *s, const char *application);
 void session_roundtrip(session *s);
 void session_close(session *s);
 
-/* main.c: the process that started us (a changed getppid() means it died). */
-extern pid_t helper_parent;
-
 int run_camera(int argc, char **argv);
 int run_capture(int argc, char **argv);
 int run_nodes(int argc, char **argv);

@@ -4,15 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <unistd.h>
 
 #include "helper.h"
 
-pid_t helper_parent;
-
 int main(int argc, char **argv)
 {
-    helper_parent = getppid();
     /* A helper never outlives the vidbus process that started it, even after kill -9. */
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     signal(SIGPIPE, SIG_IGN);

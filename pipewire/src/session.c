@@ -25,10 +25,13 @@ static void on_core_error(void *data, uint32_t id, int seq, int res, const char 
 {
     (void)seq;
     session *s = data;
-    if (id != PW_ID_CORE) return;
-    /* -EPIPE: the daemon went away. Anything else on the core is as fatal. */
+    if (id != PW_ID_CORE || res != -EPIPE) {
+        /* About one object (often one we just destroyed, such as a stream whose node went away): not the end. */
+        report("warning", "\"message\":%s", json_str(0, message ? message : spa_strerror(res)));
+        return;
+    }
     s->failed = true;
-    report_error("ERR_PIPEWIRE_UNAVAILABLE", "PipeWire closed the connection (%s: %s). Is the pipewire service still running?", spa_strerror(res), message ? message : "");
+    report_error("ERR_PIPEWIRE_UNAVAILABLE", "PipeWire closed the connection (%s). Is the pipewire service still running?", message ? message : spa_strerror(res));
     pw_main_loop_quit(s->loop);
 }
 

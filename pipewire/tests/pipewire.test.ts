@@ -42,7 +42,10 @@ function vidbus(session: DesktopSession, args: string[], ready: RegExp): Promise
     const timer = setTimeout(() => reject(new Error(`vidbus ${args.join(' ')} did not get ready: ${log}`)), 30000);
     const onData = (d: Buffer) => {
       log += d.toString();
-      if (ready.test(log)) (clearTimeout(timer), resolve({ child, log: () => log }));
+      if (ready.test(log)) {
+        clearTimeout(timer);
+        resolve({ child, log: () => log });
+      }
     };
     child.stderr!.on('data', onData);
     child.stdout!.on('data', onData);
@@ -106,7 +109,7 @@ describe('PipeWire', { skip }, () => {
     });
     after(async () => {
       await stop(vcam);
-      await producer?.kill();
+      await producer?.kill('SIGTERM');
     });
 
     it('is a camera node browsers can list: class, role, description, one fixed format', async () => {
@@ -169,7 +172,7 @@ describe('PipeWire', { skip }, () => {
       assert.equal(await dumpNode(session, 'crash-test'), undefined, 'the node is gone');
       assert.deepEqual(shmOf(`vcam-pipewire-${child.pid}-`), [], 'the private stream was removed');
     } finally {
-      await producer.kill();
+      await producer.kill('SIGTERM');
     }
   });
 
@@ -260,6 +263,64 @@ describe('PipeWire', { skip }, () => {
   });
 });
 
+/** `vidbus doctor --json`'s PipeWire half, run in `env`. */
+function doctor(env: NodeJS.ProcessEnv): { ids: string[]; ready: boolean; text: string } {
+  const json = spawnSync(process.execPath, [cli, 'doctor', '--json'], { env, encoding: 'utf8', timeout: 60000 });
+  const report = JSON.parse(json.stdout) as { pipewire: { findings: { id: string }[]; ready: boolean } };
+  const text = spawnSync(process.execPath, [cli, 'doctor'], { env, encoding: 'utf8', timeout: 60000 }).stdout;
+  return { ids: report.pipewire.findings.map((f) => f.id), ready: report.pipewire.ready, text };
+}
+
+describe('vidbus doctor, the PipeWire half', { skip }, () => {
+  it('a full session is ready; without the stored permission it says how to preset it', { timeout: 120000 }, async () => {
+    const session = await DesktopSession.start({ portal: true });
+    try {
+      let d = doctor(session.env);
+      for (const id of ['pipewire-running', 'session-manager', 'portal-camera', 'camera-permission']) assert.ok(d.ids.includes(id), `${id} in ${d.ids}`);
+      assert.equal(d.ready, true);
+      assert.match(d.text, /Ready: `vidbus vcam --backend pipewire`/);
+      assert.match(d.text, /--enable-features=WebRtcPipeWireCamera/);
+      session.setCameraPermission(false);
+      d = doctor(session.env);
+      assert.ok(d.ids.includes('camera-permission-unset'), String(d.ids));
+      assert.match(d.text, /PermissionStore\.SetPermission string:devices boolean:true string:camera/);
+    } finally {
+      await session.stop();
+    }
+  });
+
+  it('no portal, and a portal without an Access backend, each with its fix', { timeout: 120000 }, async () => {
+    let session = await DesktopSession.start({ portal: false });
+    try {
+      const d = doctor(session.env);
+      assert.ok(d.ids.includes('portal-missing'), String(d.ids));
+      assert.equal(d.ready, false);
+      assert.match(d.text, /apt-get install xdg-desktop-portal xdg-desktop-portal-gtk/);
+    } finally {
+      await session.stop();
+    }
+    session = await DesktopSession.start({ portal: true, accessBackend: false });
+    try {
+      const d = doctor(session.env);
+      assert.ok(d.ids.includes('portal-no-access-backend'), String(d.ids));
+      assert.equal(d.ready, false);
+    } finally {
+      await session.stop();
+    }
+  });
+
+  it('PipeWire not running', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vidbus-nopw-'));
+    try {
+      const d = doctor({ ...process.env, XDG_RUNTIME_DIR: dir, DBUS_SESSION_BUS_ADDRESS: `unix:path=${dir}/none` });
+      assert.ok(d.ids.includes('pipewire-not-running'), String(d.ids));
+      assert.match(d.text, /fix: systemctl --user start pipewire wireplumber/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('PipeWire missing', { skip: !existsSync(helper) ? 'the bridge is not built' : false }, () => {
   it('the pipewire backend fails with ERR_PIPEWIRE_UNAVAILABLE and says how to start it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vidbus-nopw-'));
@@ -273,7 +334,7 @@ describe('PipeWire missing', { skip: !existsSync(helper) ? 'the bridge is not bu
         assert.match(r.stderr, /ERR_PIPEWIRE_UNAVAILABLE|Could not connect to PipeWire/);
         assert.match(r.stderr, /systemctl --user start pipewire/);
       } finally {
-        await producer.kill();
+        await producer.kill('SIGTERM');
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

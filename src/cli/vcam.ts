@@ -96,15 +96,24 @@ export const vcamCommand: Command = {
 
 export const doctorCommand: Command = {
   name: 'doctor',
-  summary: 'Explain what stands between this machine and a working virtual camera, with each fix.',
+  summary: 'Explain what stands between this machine and a working virtual camera (v4l2loopback and PipeWire), with each fix.',
   synopsis: ['[--json]'],
   options: { json: { type: 'boolean', default: false, help: 'the report as JSON' } },
   examples: ['doctor'],
   async run(argv) {
     const { values } = parseOptions(this.options, argv);
-    const { diagnoseLoopback, formatReport } = await import('../devices/loopback-doctor.js');
-    const report = diagnoseLoopback();
-    process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
-    return report.ready ? 0 : 1;
+    const { diagnoseLoopback, formatReport, formatFindings } = await import('../devices/loopback-doctor.js');
+    const { diagnosePipeWire } = await import('../devices/pipewire-doctor.js');
+    const loopback = diagnoseLoopback();
+    const pipewire = await diagnosePipeWire();
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ ...loopback, pipewire }, null, 2)}\n`);
+    } else {
+      const verdict = pipewire.ready
+        ? 'Ready: `vidbus vcam --backend pipewire` makes a camera browsers can open.'
+        : 'Not ready: a PipeWire camera would not reach browsers yet (see the fixes above).';
+      process.stdout.write(`${formatReport(loopback)}\nPipeWire (no kernel module needed):\n${formatFindings(pipewire.findings)}${verdict}\n`);
+    }
+    return loopback.ready || pipewire.ready ? 0 : 1;
   },
 };

@@ -196,13 +196,15 @@ export function diagnoseLoopback(): DoctorReport {
   return report;
 }
 
-export function formatReport(report: DoctorReport): string {
+/** Findings as lines: a mark, the message, and the fix under it. */
+export function formatFindings(findings: Finding[]): string {
   const mark = { ok: '✓', warning: '!', problem: '✗' } as const;
+  return findings.map((f) => `${mark[f.level]} ${f.message}\n${f.fix ? `    fix: ${f.fix}\n` : ''}`).join('');
+}
+
+export function formatReport(report: DoctorReport): string {
   const lines = [`vidbus doctor: kernel ${report.kernel}`];
-  for (const f of report.findings) {
-    lines.push(`${mark[f.level]} ${f.message}`);
-    if (f.fix) lines.push(`    fix: ${f.fix}`);
-  }
+  lines.push(formatFindings(report.findings).trimEnd());
   lines.push(report.ready ? 'Ready: a loopback device is free for `vidbus vcam`.' : 'Not ready: no free loopback device yet (see the fixes above).');
   return `${lines.join('\n')}\n`;
 }

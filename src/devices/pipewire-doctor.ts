@@ -16,7 +16,8 @@ import { isVidbusError } from '../errors.js';
 import type { Finding } from './loopback-doctor.js';
 import { listPipeWireNodes, pipewireHelperPath } from './pipewire-helper.js';
 
-const PORTALS_DIR = '/usr/share/xdg-desktop-portal/portals';
+/** where the portal reads its backends (XDG_DESKTOP_PORTAL_DIR overrides it, as for the portal itself) */
+const portalsDir = () => process.env.XDG_DESKTOP_PORTAL_DIR || '/usr/share/xdg-desktop-portal/portals';
 const ACCESS = 'org.freedesktop.impl.portal.Access';
 const INSTALL_PORTAL = 'sudo apt-get install xdg-desktop-portal xdg-desktop-portal-gtk (or your desktop\'s backend: -gnome, -kde)';
 const PRESET = 'dbus-send --session --print-reply --dest=org.freedesktop.impl.portal.PermissionStore /org/freedesktop/impl/portal/PermissionStore org.freedesktop.impl.portal.PermissionStore.SetPermission string:devices boolean:true string:camera string: array:string:yes';
@@ -73,8 +74,9 @@ function accessBackends(): { files: string[]; forDesktop: boolean } {
   const desktops = (process.env.XDG_CURRENT_DESKTOP ?? '').toLowerCase().split(':').filter(Boolean);
   const files: string[] = [];
   let forDesktop = false;
-  for (const file of existsSync(PORTALS_DIR) ? readdirSync(PORTALS_DIR) : []) {
-    const text = readFileSync(join(PORTALS_DIR, file), 'utf8');
+  const dir = portalsDir();
+  for (const file of existsSync(dir) ? readdirSync(dir) : []) {
+    const text = readFileSync(join(dir, file), 'utf8');
     if (!text.includes(ACCESS)) continue;
     files.push(file);
     const useIn = /^UseIn=(.*)$/m.exec(text)?.[1]?.toLowerCase().split(';').filter(Boolean) ?? [];

@@ -45,7 +45,7 @@ export interface DesktopSessionOptions {
   cameraPermission?: boolean;
   /** start WirePlumber (default true) */
   wireplumber?: boolean;
-  /** let the portal reach its GTK backend, which implements Access (default true; false: a portal without Camera) */
+  /** let the portal know its GTK backend, which implements Access (default true; false: a portal with no backend, hence no Camera) */
   accessBackend?: boolean;
 }
 
@@ -104,7 +104,10 @@ export class DesktopSession {
       const timer = setTimeout(() => reject(new Error('Xvfb did not report a display')), 15000);
       (xvfb.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => {
         text += d.toString();
-        if (text.includes('\n')) (clearTimeout(timer), resolve(text.trim()));
+        if (text.includes('\n')) {
+          clearTimeout(timer);
+          resolve(text.trim());
+        }
       });
       xvfb.once('exit', (code) => reject(new Error(`Xvfb exited (${code})`)));
     });
@@ -118,7 +121,12 @@ export class DesktopSession {
     service('org.freedesktop.impl.portal.PermissionStore', PERMISSION_STORE_EXEC);
     if (options.portal !== false) {
       service('org.freedesktop.portal.Desktop', PORTAL);
-      if (options.accessBackend !== false) service('org.freedesktop.impl.portal.desktop.gtk', PORTAL_GTK);
+      service('org.freedesktop.impl.portal.desktop.gtk', PORTAL_GTK);
+    }
+    if (options.accessBackend === false) {
+      // The portal reads which backends exist from .portal files: give it a folder with none.
+      mkdirSync(join(this.dir, 'portals'));
+      this.env.XDG_DESKTOP_PORTAL_DIR = join(this.dir, 'portals');
     }
     writeFileSync(
       join(this.dir, 'bus.conf'),
