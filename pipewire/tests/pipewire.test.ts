@@ -123,6 +123,11 @@ describe('PipeWire', { skip }, () => {
       assert.deepEqual(node.formats[0]!.framerate, { num: 30, denom: 1 });
     });
 
+    it('vidbus devices lists the node', () => {
+      const r = spawnSync(process.execPath, [cli, 'devices'], { env: session.env, encoding: 'utf8', timeout: 30000 });
+      assert.match(r.stdout, new RegExp(`PipeWire video nodes[^]*Video/Source +${NODE} "${LABEL}" \\(Camera\\)`));
+    });
+
     it('GStreamer pipewiresrc reads the producer\'s colour', async () => {
       near(await gstColour(session, NODE), RED, 10, 'pipewiresrc');
     });
