@@ -84,6 +84,18 @@ export interface VcamStats {
   addedLatency: LatencySummary;
 }
 
+/** True when frames of layout `a` can be written as they are where `b` is expected (same format, size, planes and strides). */
+function sameLayout(a: FrameLayout, b: FrameLayout): boolean {
+  return (
+    a.format === b.format &&
+    a.width === b.width &&
+    a.height === b.height &&
+    a.frameBytes === b.frameBytes &&
+    a.planes.length === b.planes.length &&
+    a.planes.every((p, i) => p.offset === b.planes[i]!.offset && p.stride === b.planes[i]!.stride)
+  );
+}
+
 /** Warnings about bad frames are printed at most this often. */
 const WARNING_INTERVAL_MS = 5000;
 
@@ -95,6 +107,8 @@ export class VcamService implements AsyncDisposable {
   private readonly fitter = new FrameFitter();
   private readonly periodMs: number;
   private pending: Frame | undefined;
+  /** the last live frame, when it went to the sink straight from shared memory (not through `out`): kept for repeats */
+  private shownDirect: Frame | undefined;
   private lastLiveMs = -Infinity;
   private lastLiveWriteNs = 0n;
   private state: VcamState = 'placeholder';
@@ -234,7 +248,17 @@ export class VcamService implements AsyncDisposable {
     const nowMs = Date.now();
     const frame = this.pending;
     this.pending = undefined;
-    const shown = frame ? this.drawPending(frame) : false;
+    // A frame already in the camera's layout goes to the sink straight from shared memory (one copy
+    // fewer); it is kept until the next one, in case the timer has to show it again.
+    const direct = frame !== undefined && sameLayout(frame.layout, this.output.layout);
+    if (this.shownDirect) {
+      // The last picture went out straight from shared memory: unless a direct frame replaces it,
+      // `out` must hold it again (a repeat, or a frame that fails to draw). Then the producer gets its slot back.
+      if (!direct) this.out.set(this.shownDirect.data.subarray(0, this.out.length));
+      this.shownDirect.release();
+      this.shownDirect = undefined;
+    }
+    const shown = frame ? direct || this.drawPending(frame) : false;
     if (shown) {
       this.lastLiveMs = nowMs;
       this.live++;
@@ -250,13 +274,14 @@ export class VcamService implements AsyncDisposable {
     }
     // Between frames of a slower producer the last picture is written again,
     // so readers get a steady rate either way.
-    this.output.write(this.out);
+    this.output.write(direct ? frame.data : this.out);
     const writtenNs = monoNs();
     if (shown) {
       this.lastLiveWriteNs = writtenNs;
       this.latency.add(Number(writtenNs - frame!.publishTimestamp) / 1000);
     }
-    frame?.release();
+    if (direct) this.shownDirect = frame;
+    else frame?.release();
     this.written++;
     if (this.state === 'live') {
       this.dueMs = now + 1.5 * this.periodMs;
@@ -301,6 +326,8 @@ export class VcamService implements AsyncDisposable {
     await Promise.all(this.loops);
     this.pending?.release();
     this.pending = undefined;
+    this.shownDirect?.release();
+    this.shownDirect = undefined;
     this.fitter.close();
     this.output.close();
   }
