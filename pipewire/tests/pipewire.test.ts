@@ -162,6 +162,23 @@ describe('PipeWire', { skip }, () => {
     });
   });
 
+  it('several cameras at once, each its own node and colour', { timeout: 60000 }, async () => {
+    const cams = [
+      { stream: unique('multi'), name: 'multi one', node: 'multi-one', rgb: [220, 30, 30] },
+      { stream: unique('multi'), name: 'multi two', node: 'multi-two', rgb: [30, 30, 220] },
+    ];
+    const producers = cams.map((c) => spawnChild('solid-producer', c.stream, 160, 120, 'RGBA', c.rgb[0]!, c.rgb[1]!, c.rgb[2]!, 30));
+    const vcams: ChildProcess[] = [];
+    try {
+      for (const p of producers) await p.waitFor('ready', 60000);
+      for (const c of cams) vcams.push((await vidbus(session, ['vcam', '--from', c.stream, '--backend', 'pipewire', '--name', c.name, '--size', '160x120'], /live/)).child);
+      for (const c of cams) near(await gstColour(session, c.node), c.rgb, 12, c.name);
+    } finally {
+      for (const v of vcams) await stop(v);
+      for (const p of producers) await p.kill('SIGTERM');
+    }
+  });
+
   it('kill -9 of vidbus vcam leaves no bridge, no node and nothing in /dev/shm', { timeout: 60000 }, async () => {
     const stream = unique('crash');
     const producer = spawnChild('solid-producer', stream, 320, 240, 'RGBA', 1, 2, 3, 30);
