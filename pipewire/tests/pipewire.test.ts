@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { openConsumer, convertFrame, frameLayout } from '../../src/index.js';
+import { openConsumer, convertFrame, frameLayout, VirtualCamera } from '../../src/index.js';
 import { spawnChild, type Child } from '../../test/helpers.js';
 import { DesktopSession, desktopSessionMissing } from '../../test/desktop/session.js';
 import { CHROMIUM, launchChromium, openProbePage, type CameraProbe } from '../../test/browser-probe.js';
@@ -160,6 +160,28 @@ describe('PipeWire', { skip }, () => {
         await browser.close();
       }
     });
+  });
+
+  it('the VirtualCamera API on the pipewire backend', { timeout: 60000 }, async () => {
+    // The bridge inherits this process's environment: point it at the session's PipeWire for this test.
+    const saved = process.env.XDG_RUNTIME_DIR;
+    process.env.XDG_RUNTIME_DIR = session.env.XDG_RUNTIME_DIR;
+    let cam: VirtualCamera;
+    try {
+      cam = await VirtualCamera.open({ width: 160, height: 120, backend: 'pipewire', name: 'api camera' });
+    } finally {
+      process.env.XDG_RUNTIME_DIR = saved;
+    }
+    const rgba = new Uint8Array(160 * 120 * 4);
+    for (let i = 0; i < rgba.length; i += 4) rgba.set([20, 200, 120, 255], i);
+    const timer = setInterval(() => cam.send(rgba), 33);
+    try {
+      assert.deepEqual([cam.backend, cam.device, cam.label], ['pipewire', 'api-camera', 'api camera']);
+      near(await gstColour(session, 'api-camera'), [20, 200, 120], 12, 'VirtualCamera');
+    } finally {
+      clearInterval(timer);
+      cam.close();
+    }
   });
 
   it('several cameras at once, each its own node and colour', { timeout: 60000 }, async () => {

@@ -7,15 +7,16 @@
  *
  * Frames go in as RGBA (or another packed RGB format), are converted to
  * the device's format (YUYV by default), and written to a v4l2loopback
- * device. Pacing is monotonic: a late frame moves the schedule on rather
+ * device, or (backend 'pipewire', no kernel module) a PipeWire camera node;
+ * 'auto' takes a free loopback device if there is one, PipeWire otherwise. Pacing is monotonic: a late frame moves the schedule on rather
  * than letting latency build up.
  */
 import { VidbusError } from '../errors.js';
 import { canConvert, convertFrame } from '../video/convert.js';
-import { fpsToRational, frameLayout, type FrameLayout, type PixelFormat } from '../video/formats.js';
+import { frameLayout, type FrameLayout, type PixelFormat, type RawFormat } from '../video/formats.js';
 import { checkInteger, invalidOption, rejectUnknownOptions } from '../util/options.js';
 import { Pacer } from '../video/pacer.js';
-import { LoopbackOutput, type LoopbackFormat } from './v4l2loopback.js';
+import { chooseSink, DEFAULT_SINK, openSink, type FrameSink } from './builtin.js';
 
 /** Options of VirtualCamera.open(). */
 export interface VirtualCameraOptions {
@@ -25,17 +26,21 @@ export interface VirtualCameraOptions {
   height: number;
   /** frames per second (default 30) */
   fps?: number;
-  /** device path or card label (default: the first free loopback device) */
+  /** device path or card label (default: the first free loopback device); for pipewire, the node name */
   device?: string;
+  /** where frames go: 'v4l2loopback' (default), 'pipewire' (no kernel module), 'auto', or another registered sink */
+  backend?: string;
+  /** what readers list the camera as, where the backend lets us choose (pipewire; default "vidbus camera") */
+  name?: string;
   /** what the device offers readers (default YUYV, the format browsers take best) */
-  format?: LoopbackFormat;
+  format?: RawFormat;
   /** what send() takes (default RGBA) */
   inputFormat?: 'RGBA' | 'BGRA' | 'RGB24' | 'BGR24';
 }
 
-const OPTIONS = ['width', 'height', 'fps', 'device', 'format', 'inputFormat'] as const;
+const OPTIONS = ['width', 'height', 'fps', 'device', 'backend', 'name', 'format', 'inputFormat'] as const;
 
-/** A loopback device written directly, like pyvirtualcam: send() RGBA frames, sleepUntilNextFrame() between them. */
+/** A virtual camera written directly, like pyvirtualcam: send() RGBA frames, sleepUntilNextFrame() between them. */
 export class VirtualCamera implements Disposable {
   /** pixels */
   readonly width: number;
@@ -43,24 +48,24 @@ export class VirtualCamera implements Disposable {
   readonly height: number;
   /** the rate readers are told and sleepUntilNextFrame() keeps */
   readonly fps: number;
-  private readonly output: LoopbackOutput;
+  private readonly output: FrameSink;
   private readonly input: FrameLayout;
   private readonly buffer: Uint8Array;
   private sent = 0;
   private readonly pacer: Pacer;
   private readonly recent: bigint[] = [];
 
-  private constructor(output: LoopbackOutput, input: FrameLayout, fps: number) {
+  private constructor(output: FrameSink, input: FrameLayout, fps: number) {
     this.output = output;
     this.input = input;
     this.width = input.width;
     this.height = input.height;
     this.fps = fps;
-    this.buffer = new Uint8Array(output.frameBytes);
+    this.buffer = new Uint8Array(output.layout.frameBytes);
     this.pacer = new Pacer(fps);
   }
 
-  /** Opens the first free loopback device (or the given one) and starts streaming to it. */
+  /** Opens the first free loopback device (or the given one, or a PipeWire camera node) and starts streaming to it. */
   static async open(options: VirtualCameraOptions): Promise<VirtualCamera> {
     rejectUnknownOptions('VirtualCamera.open', options, OPTIONS);
     const width = checkInteger('width', options.width, 2, 8192);
@@ -72,18 +77,31 @@ export class VirtualCamera implements Disposable {
     const format = options.format ?? 'YUYV';
     if (!canConvert(inputFormat, format)) throw invalidOption('inputFormat and format', 'raw pixel formats', `${inputFormat} -> ${format}`);
     const input = frameLayout(inputFormat, width, height);
-    const output = LoopbackOutput.open({ width, height, format, fps: fpsToRational(fps), ...(options.device !== undefined ? { device: options.device } : {}) });
+    const backend = chooseSink(options.backend ?? DEFAULT_SINK, options.device);
+    const output = await openSink(backend, {
+      width,
+      height,
+      format,
+      fps,
+      ...(options.device !== undefined ? { target: options.device } : {}),
+      ...(options.name !== undefined ? { label: options.name } : {}),
+    });
     return new VirtualCamera(output, input, fps);
   }
 
-  /** The device path, e.g. /dev/video10. */
+  /** The device path (e.g. /dev/video10), or the PipeWire node name. */
   get device(): string {
-    return this.output.path;
+    return this.output.target;
   }
 
-  /** The device's card label. */
+  /** What readers list it as: the card label, or the node description. */
   get label(): string {
-    return this.output.card;
+    return this.output.label;
+  }
+
+  /** The sink backend in use ('v4l2loopback', 'pipewire', ...). */
+  get backend(): string {
+    return this.output.backend;
   }
 
   /** Frames sent so far. */
