@@ -170,7 +170,8 @@ describe('PipeWire', { skip }, () => {
     try {
       cam = await VirtualCamera.open({ width: 160, height: 120, backend: 'pipewire', name: 'api camera' });
     } finally {
-      process.env.XDG_RUNTIME_DIR = saved;
+      if (saved === undefined) delete process.env.XDG_RUNTIME_DIR;
+      else process.env.XDG_RUNTIME_DIR = saved;
     }
     const rgba = new Uint8Array(160 * 120 * 4);
     for (let i = 0; i < rgba.length; i += 4) rgba.set([20, 200, 120, 255], i);
