@@ -78,6 +78,8 @@ interface Result {
   p99: number;
   frames: number;
   cpuMsPerFrame: number;
+  /** of which the C bridge (vidbus only) */
+  helperMsPerFrame?: number;
 }
 
 function summarise(latencies: number[], cpuS: number): Result {
@@ -106,10 +108,10 @@ async function viaVidbus(session: DesktopSession, width: number, height: number)
     const pids = [vcam.pid!, helper];
     const warm = await probe(session, 'bench-vidbus', FPS); // links, negotiates, warms caches
     if (warm.length === 0) throw new Error('the vidbus camera delivered nothing');
-    const before = pids.reduce((s, p) => s + cpuSeconds(p), 0);
+    const before = pids.map(cpuSeconds);
     const latencies = await probe(session, 'bench-vidbus', seconds * FPS);
-    const cpu = pids.reduce((s, p) => s + cpuSeconds(p), 0) - before;
-    return summarise(latencies, cpu);
+    const used = pids.map((p, i) => cpuSeconds(p) - before[i]!);
+    return { ...summarise(latencies, used[0]! + used[1]!), helperMsPerFrame: (used[1]! * 1000) / Math.max(1, latencies.length) };
   } finally {
     await stop(vcam);
     clearInterval(pacer);
@@ -162,6 +164,7 @@ try {
     const g = await viaGStreamer(session, w, h);
     const row = (path: string, r: Result) => console.log(`${`${w}x${h}`.padEnd(10)} ${path.padEnd(24)} ${fmt(r.p50).padStart(6)}  ${fmt(r.p99).padStart(6)}  ${String(r.frames).padStart(6)}  ${r.cpuMsPerFrame.toFixed(3).padStart(12)}`);
     row('vidbus vcam (pipewire)', v);
+    console.log(`${''.padEnd(10)} ${'  of which the C bridge'.padEnd(24)} ${''.padStart(6)}  ${''.padStart(6)}  ${''.padStart(6)}  ${v.helperMsPerFrame!.toFixed(3).padStart(12)}`);
     row('GStreamer shm bridge', g);
     console.log(`${''.padEnd(10)} ${'ratio vidbus/GStreamer'.padEnd(24)} ${(v.p50 / g.p50).toFixed(2).padStart(6)}  ${(v.p99 / g.p99).toFixed(2).padStart(6)}  ${''.padStart(6)}  ${(v.cpuMsPerFrame / g.cpuMsPerFrame).toFixed(2).padStart(12)}`);
   }

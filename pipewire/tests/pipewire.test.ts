@@ -367,6 +367,24 @@ describe('vidbus doctor, the PipeWire half', { skip }, () => {
 });
 
 describe('PipeWire missing', { skip: !existsSync(helper) ? 'the bridge is not built' : false }, () => {
+  it('without the bridge built, the pipewire backend fails with ERR_TOOL_MISSING naming the package', async () => {
+    const stream = unique('nobridge');
+    const producer = spawnChild('solid-producer', stream, 64, 48, 'RGBA', 1, 2, 3, 10);
+    try {
+      await producer.waitFor('ready', 60000);
+      const r = spawnSync(process.execPath, [cli, 'vcam', '--from', stream, '--backend', 'pipewire'], {
+        env: { ...process.env, VIDBUS_PIPEWIRE_HELPER: '/nonexistent/vidbus-pipewire' },
+        encoding: 'utf8',
+        timeout: 30000,
+      });
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr, /vidbus-pipewire is not built/);
+      assert.match(r.stderr, /apt-get install libpipewire-0\.3-dev/);
+    } finally {
+      await producer.kill('SIGTERM');
+    }
+  });
+
   it('the pipewire backend fails with ERR_PIPEWIRE_UNAVAILABLE and says how to start it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vidbus-nopw-'));
     try {

@@ -22,13 +22,16 @@ const BUILD_HINT = 'Build it with `make -C pipewire` in the vidbus checkout (it 
 
 /** Where vidbus-pipewire is: $VIDBUS_PIPEWIRE_HELPER, the checkout's build, then the install locations. ERR_TOOL_MISSING otherwise. */
 export function pipewireHelperPath(): string {
-  const candidates = [
-    process.env.VIDBUS_PIPEWIRE_HELPER,
-    // dist/src/devices/ -> the checkout's pipewire/build/
-    fileURLToPath(new URL('../../../pipewire/build/vidbus-pipewire', import.meta.url)),
-    '/usr/local/lib/vidbus/vidbus-pipewire',
-    '/usr/lib/vidbus/vidbus-pipewire',
-  ].filter((p): p is string => !!p);
+  // An explicit path is the only one tried: a wrong one must not quietly fall back to another build.
+  const explicit = process.env.VIDBUS_PIPEWIRE_HELPER;
+  const candidates = explicit
+    ? [explicit]
+    : [
+        // dist/src/devices/ -> the checkout's pipewire/build/
+        fileURLToPath(new URL('../../../pipewire/build/vidbus-pipewire', import.meta.url)),
+        '/usr/local/lib/vidbus/vidbus-pipewire',
+        '/usr/lib/vidbus/vidbus-pipewire',
+      ];
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new VidbusError('ERR_TOOL_MISSING', `The PipeWire bridge vidbus-pipewire is not built (looked in ${candidates.join(', ')}). ${BUILD_HINT}`);
   return found;
