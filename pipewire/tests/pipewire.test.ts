@@ -185,6 +185,12 @@ describe('PipeWire', { skip }, () => {
     }
   });
 
+  it('the demo falls back to a PipeWire camera when no loopback device is free', { timeout: 60000 }, () => {
+    const r = spawnSync(process.execPath, [cli, 'demo', '--seconds', '3', '--size', '320x240', '--name', unique('demo')], { env: session.env, encoding: 'utf8', timeout: 60000 });
+    assert.match(r.stdout, /virtual camera: PipeWire camera "vidbus demo camera" shows this stream/);
+    assert.match(r.stdout, /nothing left behind/);
+  });
+
   it('several cameras at once, each its own node and colour', { timeout: 60000 }, async () => {
     const cams = [
       { stream: unique('multi'), name: 'multi one', node: 'multi-one', rgb: [220, 30, 30] },

@@ -74,7 +74,13 @@ async function demo(argv: string[], signal: AbortSignal): Promise<void> {
       say(`virtual camera: not started: ${(e as Error).message}`);
     }
   } else {
-    say(`virtual camera: no free v4l2loopback device. For one: ${MODPROBE_LINE} (\`vidbus doctor\` explains more)`);
+    // No kernel module: a PipeWire camera node, where PipeWire runs and the bridge is built.
+    try {
+      vcam = await VcamService.start({ from: args.name, backend: 'pipewire', name: 'vidbus demo camera', width: args.width, height: args.height, fps: Math.round(args.fps) });
+      say(`virtual camera: PipeWire camera "vidbus demo camera" shows this stream (Chromium: --enable-features=WebRtcPipeWireCamera; \`vidbus doctor\` checks the rest)`);
+    } catch (e) {
+      say(`virtual camera: no free v4l2loopback device (for one: ${MODPROBE_LINE}), and no PipeWire camera: ${(e as Error).message} (\`vidbus doctor\` explains more)`);
+    }
   }
 
   createInterface({ input: consumer.stdout! }).on('line', (line) => {
