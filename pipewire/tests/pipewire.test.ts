@@ -185,6 +185,24 @@ describe('PipeWire', { skip }, () => {
     }
   });
 
+  it('the camera comes back by itself after PipeWire crashes and restarts', { timeout: 90000 }, async () => {
+    const stream = unique('restart');
+    const producer = spawnChild('solid-producer', stream, 160, 120, 'RGBA', 240, 200, 20, 30);
+    let vcam: { child: ChildProcess; log: () => string } | undefined;
+    try {
+      await producer.waitFor('ready', 60000);
+      vcam = await vidbus(session, ['vcam', '--from', stream, '--backend', 'pipewire', '--name', 'restart test', '--size', '160x120'], /live/);
+      near(await gstColour(session, 'restart-test'), [240, 200, 20], 12, 'before');
+      await session.restartPipeWire();
+      for (let i = 0; i < 200 && !/node is back/.test(vcam.log()); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.match(vcam.log(), /went away[^]*making it again[^]*node is back/);
+      near(await gstColour(session, 'restart-test'), [240, 200, 20], 12, 'after the restart');
+    } finally {
+      await stop(vcam?.child);
+      await producer.kill('SIGTERM');
+    }
+  });
+
   it('the demo falls back to a PipeWire camera when no loopback device is free', { timeout: 60000 }, () => {
     const r = spawnSync(process.execPath, [cli, 'demo', '--seconds', '3', '--size', '320x240', '--name', unique('demo')], { env: session.env, encoding: 'utf8', timeout: 60000 });
     assert.match(r.stdout, /virtual camera: PipeWire camera "vidbus demo camera" shows this stream/);

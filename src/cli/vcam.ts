@@ -83,6 +83,7 @@ export const vcamCommand: Command = {
     const s = service.stats();
     process.stderr.write(`vidbus vcam: ${s.device} "${s.label}" (${s.backend}) ${args.width}x${args.height} ${args.format} @ ${args.fps} fps, from stream "${args.from}"\n`);
     process.stderr.write(`vidbus vcam: ${s.state === 'live' ? 'live' : 'showing the placeholder until a producer publishes'}\n`);
+    service.onWarning = (message) => process.stderr.write(`vidbus vcam: ${message}\n`);
     service.onStateChange = (state) => process.stderr.write(`vidbus vcam: ${state === 'live' ? 'live' : 'no frames: showing the placeholder'}\n`);
     await untilStopped(signal);
     await service.close();

@@ -181,6 +181,7 @@ export class VcamService implements AsyncDisposable {
       fitFrame(picture.data, frameLayout('RGBA', picture.width, picture.height), placeholderFrame, output.layout);
     }
     const service = new VcamService(output, consumer, fps, stallMs, placeholderFrame);
+    output.onNotice = (message) => service.onWarning(message);
     service.write(); // a format and a first picture right away: browsers list the device only then
     service.loops.push(service.receiveLoop());
     return service;

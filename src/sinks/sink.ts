@@ -41,6 +41,8 @@ export interface FrameSink extends Disposable {
   readonly label: string;
   /** the fixed layout every written frame has */
   readonly layout: FrameLayout;
+  /** things a person should know while it runs (its target went away, is back); set by the owner, for backends that have any */
+  onNotice?: ((message: string) => void) | undefined;
   /** Takes one frame of exactly layout.frameBytes bytes (longer buffers: the first frameBytes). */
   write(frame: Uint8Array): void;
   /** Releases the target. Idempotent. */

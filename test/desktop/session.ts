@@ -137,18 +137,37 @@ export class DesktopSession {
     this.env.DBUS_SESSION_BUS_ADDRESS = `unix:path=${bus}`;
     this.launch('dbus-daemon', ['--nofork', '--nopidfile', `--config-file=${join(this.dir, 'bus.conf')}`]);
     await waitUntil('dbus-daemon', () => existsSync(bus), 10000);
-    this.launch('pipewire', []);
-    await waitUntil('the PipeWire socket', () => existsSync(join(this.env.XDG_RUNTIME_DIR!, 'pipewire-0')), 15000);
-    if (options.wireplumber !== false) {
-      this.launch('wireplumber', []);
-      await waitUntil('WirePlumber', () => /wireplumber/i.test(spawnSync('pw-cli', ['ls', 'Client'], { env: this.env, encoding: 'utf8' }).stdout ?? ''), 20000);
-    }
+    await this.startPipeWire(options.wireplumber !== false);
     if (options.portal !== false) {
       // The first call starts the portal through D-Bus; it exports Camera once its Access backend answers.
       if (options.accessBackend !== false) await waitUntil('the desktop portal', () => this.portalInterfaces().includes('org.freedesktop.portal.Camera'), 30000);
       else await waitUntil('the desktop portal', () => this.portalInterfaces().length > 0, 30000);
       if (options.cameraPermission !== false) this.setCameraPermission(true);
     }
+  }
+
+  private pipewire: ChildProcess[] = [];
+
+  private async startPipeWire(wireplumber: boolean): Promise<void> {
+    this.pipewire = [this.launch('pipewire', [])];
+    await waitUntil('the PipeWire socket', () => existsSync(join(this.env.XDG_RUNTIME_DIR!, 'pipewire-0')), 15000);
+    if (wireplumber) {
+      this.pipewire.push(this.launch('wireplumber', []));
+      await waitUntil('WirePlumber', () => /wireplumber/i.test(spawnSync('pw-cli', ['ls', 'Client'], { env: this.env, encoding: 'utf8' }).stdout ?? ''), 20000);
+    }
+  }
+
+  /** Stops PipeWire and WirePlumber and starts them again, as a crash or an update would. */
+  async restartPipeWire(): Promise<void> {
+    for (const child of [...this.pipewire].reverse()) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    rmSync(join(this.env.XDG_RUNTIME_DIR!, 'pipewire-0'), { force: true });
+    rmSync(join(this.env.XDG_RUNTIME_DIR!, 'pipewire-0.lock'), { force: true });
+    await this.startPipeWire(this.pipewire.length > 1);
   }
 
   /** The interfaces org.freedesktop.portal.Desktop exports now ([] when it is not running). */
