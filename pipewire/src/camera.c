@@ -9,9 +9,15 @@
  * Threads: a waiter thread blocks in vidbus_consumer_wait() and leaves the
  * newest frame in a mailbox (an older one not yet taken is released: a
  * camera shows the latest), then signals the main loop, which (as the
- * graph's driver) triggers a cycle whose process callback copies the frame
- * into a PipeWire buffer. The one copy is unavoidable: PipeWire's buffers
- * are its own memory, negotiated with the readers. */
+ * graph's driver) triggers a cycle whose process callback hands the frame
+ * to PipeWire.
+ *
+ * Zero copy: the bridge allocates the PipeWire buffers itself, one per bus
+ * slot, each pointing at its slot in the stream's data segment (a MemFd at
+ * the slot's offset, read-only). A frame in slot k goes out as buffer k,
+ * and its bus hold is kept until PipeWire gives buffer k back, so the
+ * producer never writes a slot a reader still has. If the segment cannot
+ * be mapped that way, PipeWire allocates and each frame is copied once. */
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <pthread.h>
@@ -25,9 +31,22 @@
 #include <spa/buffer/meta.h>
 
 #include "helper.h"
+#include "slots.h"
+
+/* One PipeWire buffer that is one bus slot (zero copy). */
+typedef struct {
+    struct pw_buffer *pw;
+    int slot;
+    bool ours;                     /* dequeued: we may queue it */
+    bool holding;                  /* `frame` is held until PipeWire gives the buffer back */
+    vidbus_frame frame;
+} slot_buffer;
 
 typedef struct {
     session s;
+    slot_map slots;                /* mapped: zero copy */
+    slot_buffer buffers[64];
+    uint32_t buffer_count;
     struct pw_stream *stream;
     struct spa_hook stream_listener;
     struct spa_source *wake;
@@ -93,6 +112,52 @@ static void on_wake(void *data, uint64_t count)
     if (pw_stream_is_driving(c->stream)) pw_stream_trigger_process(c->stream);
 }
 
+static void set_header(struct spa_buffer *buf, const vidbus_frame *f)
+{
+    struct spa_meta_header *h = spa_buffer_find_meta_data(buf, SPA_META_Header, sizeof(*h));
+    if (h != NULL) {
+        /* Capture time on CLOCK_MONOTONIC, as the bus carries it: a reader can time the hop. */
+        h->pts = f->timestamp_ns;
+        h->flags = 0;
+        h->seq = f->seq;
+        h->dts_offset = 0;
+    }
+}
+
+/* Zero copy: take back every buffer PipeWire returned (their frames go back to the producer), then send the one that is this frame's slot. */
+static void send_slot(camera *c, vidbus_frame *f)
+{
+    for (struct pw_buffer *b; (b = pw_stream_dequeue_buffer(c->stream)) != NULL;) {
+        slot_buffer *sb = b->user_data;
+        if (sb == NULL) continue;
+        sb->ours = true;
+        if (sb->holding) vidbus_frame_release(c->consumer, &sb->frame);
+        sb->holding = false;
+    }
+    int slot = slot_map_find(&c->slots, f->seq);
+    slot_buffer *sb = NULL;
+    for (uint32_t i = 0; i < c->buffer_count; i++) {
+        if (c->buffers[i].slot == slot && c->buffers[i].ours) sb = &c->buffers[i];
+    }
+    if (slot < 0 || sb == NULL) {
+        /* Its buffer is still with a reader (it cannot be: we hold that slot's last frame), or PipeWire made fewer buffers than slots. */
+        c->no_buffer++;
+        vidbus_frame_release(c->consumer, f);
+        return;
+    }
+    struct spa_data *d = &sb->pw->buffer->datas[0];
+    d->chunk->offset = 0;
+    d->chunk->size = f->size;
+    d->chunk->stride = (int32_t)c->layout.strides[0];
+    d->chunk->flags = 0;
+    set_header(sb->pw->buffer, f);
+    sb->frame = *f;
+    sb->holding = true;
+    sb->ours = false;
+    pw_stream_queue_buffer(c->stream, sb->pw);
+    c->shown++;
+}
+
 static void on_process(void *data)
 {
     camera *c = data;
@@ -102,6 +167,10 @@ static void on_process(void *data)
     c->has_pending = false;
     pthread_mutex_unlock(&c->lock);
     if (!have) return;
+    if (c->slots.base != NULL) {
+        send_slot(c, &f);
+        return;
+    }
     struct pw_buffer *b = pw_stream_dequeue_buffer(c->stream);
     if (b == NULL) {
         /* Every buffer is with the readers: this frame is skipped, as a camera would. */
@@ -117,17 +186,44 @@ static void on_process(void *data)
     d->chunk->size = bytes;
     d->chunk->stride = (int32_t)c->layout.strides[0];
     d->chunk->flags = 0;
-    struct spa_meta_header *h = spa_buffer_find_meta_data(buf, SPA_META_Header, sizeof(*h));
-    if (h != NULL) {
-        /* Capture time on CLOCK_MONOTONIC, as the bus carries it: a reader can time the hop. */
-        h->pts = f.timestamp_ns;
-        h->flags = 0;
-        h->seq = f.seq;
-        h->dts_offset = 0;
-    }
+    set_header(buf, &f);
     vidbus_frame_release(c->consumer, &f);
     pw_stream_queue_buffer(c->stream, b);
     c->shown++;
+}
+
+/* Zero copy: PipeWire asks us for buffer memory; buffer i is slot i. */
+static void on_add_buffer(void *data, struct pw_buffer *b)
+{
+    camera *c = data;
+    if (c->slots.base == NULL || c->buffer_count >= c->slots.slot_count) return;
+    slot_buffer *sb = &c->buffers[c->buffer_count];
+    *sb = (slot_buffer){.pw = b, .slot = (int)c->buffer_count, .ours = true};
+    c->buffer_count++;
+    struct spa_data *d = &b->buffer->datas[0];
+    d->type = SPA_DATA_MemFd;
+    d->flags = SPA_DATA_FLAG_READABLE;
+    d->fd = c->slots.fd;
+    d->mapoffset = (uint32_t)slot_map_offset(&c->slots, sb->slot);
+    d->maxsize = c->layout.frame_bytes;
+    d->data = c->slots.base + d->mapoffset;
+    b->user_data = sb;
+}
+
+static void on_remove_buffer(void *data, struct pw_buffer *b)
+{
+    camera *c = data;
+    slot_buffer *sb = b->user_data;
+    if (sb == NULL) return;
+    if (sb->holding) vidbus_frame_release(c->consumer, &sb->frame);
+    sb->holding = false;
+    sb->ours = false;
+    sb->pw = NULL;
+    b->user_data = NULL;
+    /* PipeWire removes all buffers together (renegotiation, stop): start counting again. */
+    bool any = false;
+    for (uint32_t i = 0; i < c->buffer_count; i++) any = any || c->buffers[i].pw != NULL;
+    if (!any) c->buffer_count = 0;
 }
 
 static void on_state_changed(void *data, enum pw_stream_state old, enum pw_stream_state state, const char *error)
@@ -156,12 +252,16 @@ static void on_param_changed(void *data, uint32_t id, const struct spa_pod *para
     uint8_t storage[1024];
     struct spa_pod_builder b = SPA_POD_BUILDER_INIT(storage, sizeof(storage));
     const struct spa_pod *params[2];
-    params[0] = spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers,
-                                           SPA_PARAM_BUFFERS_buffers, SPA_POD_CHOICE_RANGE_Int(4, 2, 8),
-                                           SPA_PARAM_BUFFERS_blocks, SPA_POD_Int(1),
-                                           SPA_PARAM_BUFFERS_size, SPA_POD_Int((int32_t)c->layout.frame_bytes),
-                                           SPA_PARAM_BUFFERS_stride, SPA_POD_Int((int32_t)c->layout.strides[0]),
-                                           SPA_PARAM_BUFFERS_dataType, SPA_POD_CHOICE_FLAGS_Int((1 << SPA_DATA_MemFd) | (1 << SPA_DATA_MemPtr)));
+    /* Zero copy: exactly one buffer per slot, each a MemFd slice of the stream's file. */
+    int32_t count = (int32_t)c->slots.slot_count;
+    params[0] = c->slots.base != NULL
+                    ? spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers, SPA_PARAM_BUFFERS_buffers, SPA_POD_CHOICE_RANGE_Int(count, count, count),
+                                                 SPA_PARAM_BUFFERS_blocks, SPA_POD_Int(1), SPA_PARAM_BUFFERS_size, SPA_POD_Int((int32_t)c->layout.frame_bytes),
+                                                 SPA_PARAM_BUFFERS_stride, SPA_POD_Int((int32_t)c->layout.strides[0]), SPA_PARAM_BUFFERS_dataType, SPA_POD_CHOICE_FLAGS_Int(1 << SPA_DATA_MemFd))
+                    : spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers, SPA_PARAM_BUFFERS_buffers, SPA_POD_CHOICE_RANGE_Int(4, 2, 8),
+                                                 SPA_PARAM_BUFFERS_blocks, SPA_POD_Int(1), SPA_PARAM_BUFFERS_size, SPA_POD_Int((int32_t)c->layout.frame_bytes),
+                                                 SPA_PARAM_BUFFERS_stride, SPA_POD_Int((int32_t)c->layout.strides[0]),
+                                                 SPA_PARAM_BUFFERS_dataType, SPA_POD_CHOICE_FLAGS_Int((1 << SPA_DATA_MemFd) | (1 << SPA_DATA_MemPtr)));
     params[1] = spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
                                            SPA_PARAM_META_type, SPA_POD_Id(SPA_META_Header),
                                            SPA_PARAM_META_size, SPA_POD_Int(sizeof(struct spa_meta_header)));
@@ -172,22 +272,27 @@ static const struct pw_stream_events STREAM_EVENTS = {
     .version = PW_VERSION_STREAM_EVENTS,
     .state_changed = on_state_changed,
     .param_changed = on_param_changed,
+    .add_buffer = on_add_buffer,
+    .remove_buffer = on_remove_buffer,
     .process = on_process,
 };
 
 static int usage(void)
 {
-    return report_error("ERR_INVALID_OPTION", "usage: vidbus-pipewire camera --stream <bus stream> --name <node name> [--description <what apps show>]");
+    return report_error("ERR_INVALID_OPTION", "usage: vidbus-pipewire camera --stream <bus stream> --name <node name> [--description <what apps show>] [--copy]");
 }
 
 int run_camera(int argc, char **argv)
 {
     const char *stream_name = NULL, *node_name = NULL, *description = NULL;
-    static const struct option OPTIONS[] = {{"stream", required_argument, 0, 's'}, {"name", required_argument, 0, 'n'}, {"description", required_argument, 0, 'd'}, {0, 0, 0, 0}};
+    bool no_zero_copy = false;
+    static const struct option OPTIONS[] = {
+        {"stream", required_argument, 0, 's'}, {"name", required_argument, 0, 'n'}, {"description", required_argument, 0, 'd'}, {"copy", no_argument, 0, 'c'}, {0, 0, 0, 0}};
     for (int o; (o = getopt_long(argc, argv, "", OPTIONS, NULL)) != -1;) {
         if (o == 's') stream_name = optarg;
         else if (o == 'n') node_name = optarg;
         else if (o == 'd') description = optarg;
+        else if (o == 'c') no_zero_copy = true;
         else return usage();
     }
     if (stream_name == NULL || node_name == NULL) return usage();
@@ -195,6 +300,7 @@ int run_camera(int argc, char **argv)
 
     static camera c;
     memset(&c, 0, sizeof(c));
+    c.slots.fd = -1;
     pthread_mutex_init(&c.lock, NULL);
     vidbus_consumer_options co;
     vidbus_consumer_options_init(&co);
@@ -234,7 +340,10 @@ int run_camera(int argc, char **argv)
         .framerate = SPA_FRACTION(c.fps_num, c.fps_den),
     };
     const struct spa_pod *params[1] = {spa_format_video_raw_build(&b, SPA_PARAM_EnumFormat, &info)};
-    int rc = pw_stream_connect(c.stream, PW_DIRECTION_OUTPUT, PW_ID_ANY, PW_STREAM_FLAG_DRIVER | PW_STREAM_FLAG_MAP_BUFFERS, params, 1);
+    /* Zero copy needs the slots mapped and laid out as the frames (4096-aligned, each holding a whole frame). */
+    bool zero_copy = !no_zero_copy && slot_map_open(&c.slots, stream_name, c.layout.frame_bytes);
+    int rc = pw_stream_connect(c.stream, PW_DIRECTION_OUTPUT, PW_ID_ANY, PW_STREAM_FLAG_DRIVER | (zero_copy ? PW_STREAM_FLAG_ALLOC_BUFFERS : PW_STREAM_FLAG_MAP_BUFFERS), params, 1);
+    if (rc >= 0) report("buffers", "\"zeroCopy\":%s", zero_copy ? "true" : "false");
     if (rc < 0) {
         c.exit_code = report_error("ERR_PIPEWIRE_UNAVAILABLE", "Could not connect the camera stream: %s", spa_strerror(rc));
     } else {
@@ -246,6 +355,12 @@ int run_camera(int argc, char **argv)
     }
     if (c.has_pending) vidbus_frame_release(c.consumer, &c.pending);
     c.has_pending = false;
+    pw_stream_destroy(c.stream); /* gives back every buffer (remove_buffer releases their frames) */
+    c.stream = NULL;
+    for (size_t i = 0; i < sizeof(c.buffers) / sizeof(c.buffers[0]); i++) {
+        if (c.buffers[i].holding) vidbus_frame_release(c.consumer, &c.buffers[i].frame);
+        c.buffers[i].holding = false;
+    }
     if (c.wait_status != VIDBUS_ERR_PRODUCER_DIED && c.wait_status != VIDBUS_ERR_STREAM_ENDED) {
         /* Stopped by a signal. If the vidbus process that fed us was killed (kill -9: its
          * death signal is what stopped us), prove its producer dead and remove the stream,
@@ -259,8 +374,8 @@ int run_camera(int argc, char **argv)
         }
     }
     report("stopped", "\"shown\":%llu,\"skipped\":%llu,\"noBuffer\":%llu", (unsigned long long)c.shown, (unsigned long long)c.skipped, (unsigned long long)c.no_buffer);
-    pw_stream_destroy(c.stream);
     session_close(&c.s);
+    slot_map_close(&c.slots);
     vidbus_consumer_close(c.consumer);
     pthread_mutex_destroy(&c.lock);
     return c.exit_code;

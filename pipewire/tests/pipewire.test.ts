@@ -203,6 +203,27 @@ describe('PipeWire', { skip }, () => {
     }
   });
 
+  it('the bridge hands PipeWire the bus slots themselves (zero copy), and copies when told to', { timeout: 60000 }, async () => {
+    for (const mode of ['zero copy', 'copy'] as const) {
+      const stream = unique('zc');
+      const producer = spawnChild('solid-producer', stream, 160, 120, 'YUYV', 90, 30, 200, 30);
+      const node = `zc-${mode === 'copy' ? 'copy' : 'slots'}`;
+      let bridge: ChildProcess | undefined;
+      try {
+        await producer.waitFor('ready', 60000);
+        bridge = spawn(helper, ['camera', '--stream', stream, '--name', node, ...(mode === 'copy' ? ['--copy'] : [])], { env: session.env, stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        bridge.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+        for (let i = 0; i < 100 && !out.includes('"ready"'); i++) await new Promise((r) => setTimeout(r, 100));
+        assert.match(out, mode === 'copy' ? /"event":"buffers","zeroCopy":false/ : /"event":"buffers","zeroCopy":true/);
+        near(await gstColour(session, node), [90, 30, 200], 12, mode);
+      } finally {
+        await stop(bridge);
+        await producer.kill('SIGTERM');
+      }
+    }
+  });
+
   it('the demo falls back to a PipeWire camera when no loopback device is free', { timeout: 60000 }, () => {
     const r = spawnSync(process.execPath, [cli, 'demo', '--seconds', '3', '--size', '320x240', '--name', unique('demo')], { env: session.env, encoding: 'utf8', timeout: 60000 });
     assert.match(r.stdout, /virtual camera: PipeWire camera "vidbus demo camera" shows this stream/);

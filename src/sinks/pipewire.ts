@@ -10,7 +10,10 @@
  * as an ordinary libvidbus consumer and drives a PipeWire node with
  * media.class Video/Source, media.role Camera, the label as
  * node.description and exactly one fixed format. write() is a copy into a
- * bus slot; the bridge copies once more into PipeWire's buffer.
+ * bus slot, and that slot is what PipeWire's readers map (the bridge hands
+ * them the slots themselves, holding each frame until its buffer comes
+ * back), so the frame is copied once on its way. Six slots: a reader or two
+ * may hold buffers while the service writes the next frame.
  */
 import { createProducer, type Producer } from '../bus/producer.js';
 import { PipeWireHelper } from '../devices/pipewire-helper.js';
@@ -88,7 +91,7 @@ export class PipeWireSink implements FrameSink {
     if (!/^[A-Za-z0-9._-]{1,100}$/.test(target)) throw new VidbusError('ERR_INVALID_OPTION', `A PipeWire node name is 1-100 of letters, digits, '.', '_' or '-'; received "${target}"`);
     const layout = frameLayout(options.format, options.width, options.height);
     const stream = `vcam-pipewire-${process.pid}-${++opened}`;
-    const producer = await createProducer(stream, { width: layout.width, height: layout.height, format: options.format, fps: options.fps, slots: 3, handleSignals: false });
+    const producer = await createProducer(stream, { width: layout.width, height: layout.height, format: options.format, fps: options.fps, slots: 6, handleSignals: false });
     let helper: PipeWireHelper | undefined;
     try {
       helper = PipeWireSink.startBridge(stream, target, label);
