@@ -23,8 +23,8 @@ import { performance } from 'node:perf_hooks';
 import { monoNs } from '../util/clock.js';
 import { LatencyWindow, type LatencySummary } from '../util/latency.js';
 import { checkInteger, invalidOption, rejectUnknownOptions } from '../util/options.js';
-import { chooseSink, DEFAULT_SINK, findSink, openSink } from '../sinks/builtin.js';
-import type { FrameSink, SinkOpenOptions } from '../sinks/sink.js';
+import { cameraSinkOptions, chooseSink, DEFAULT_SINK, findSink, openSink } from '../sinks/builtin.js';
+import type { FrameSink } from '../sinks/sink.js';
 import { convertFrame, fitFrame } from '../video/convert.js';
 import { formatInfo, frameLayout, isRawFormat, RAW_FORMATS, type FrameLayout, type RawFormat } from '../video/formats.js';
 import { FrameFitter } from '../video/frame-fitter.js';
@@ -161,15 +161,7 @@ export class VcamService implements AsyncDisposable {
     const consumer = await openConsumer(options.from, { policy: 'latest', follow: true });
     let output: FrameSink;
     try {
-      const sinkOptions: SinkOpenOptions = {
-        width,
-        height,
-        format,
-        fps,
-        ...(options.device !== undefined ? { target: options.device } : {}),
-        ...(options.name !== undefined ? { label: options.name } : {}),
-      };
-      output = await openSink(backend, sinkOptions);
+      output = await openSink(backend, cameraSinkOptions({ width, height, format, fps }, options.device, options.name));
     } catch (e) {
       consumer.close();
       throw e;

@@ -39,5 +39,5 @@ export function chooseSink(backend: string, target?: string): string {
   }
 }
 
-export { findSink, openSink, registerSink, sinkBackends, unregisterSink } from './sink.js';
+export { cameraSinkOptions, findSink, openSink, registerSink, sinkBackends, unregisterSink } from './sink.js';
 export type { FrameSink, SinkBackend, SinkOpenOptions } from './sink.js';

@@ -49,6 +49,11 @@ export interface FrameSink extends Disposable {
   close(): void;
 }
 
+/** What a camera asks a sink for: its picture, plus the user's device (the target) and name (the label) when given. */
+export function cameraSinkOptions(picture: { width: number; height: number; format: RawFormat; fps: number }, device?: string, name?: string): SinkOpenOptions {
+  return { ...picture, ...(device !== undefined ? { target: device } : {}), ...(name !== undefined ? { label: name } : {}) };
+}
+
 /** A kind of sink, registered by name. */
 export interface SinkBackend {
   /** the name `--backend` takes */

@@ -16,7 +16,7 @@ import { canConvert, convertFrame } from '../video/convert.js';
 import { frameLayout, type FrameLayout, type PixelFormat, type RawFormat } from '../video/formats.js';
 import { checkInteger, invalidOption, rejectUnknownOptions } from '../util/options.js';
 import { Pacer } from '../video/pacer.js';
-import { chooseSink, DEFAULT_SINK, openSink, type FrameSink } from './builtin.js';
+import { cameraSinkOptions, chooseSink, DEFAULT_SINK, openSink, type FrameSink } from './builtin.js';
 
 /** Options of VirtualCamera.open(). */
 export interface VirtualCameraOptions {
@@ -78,14 +78,7 @@ export class VirtualCamera implements Disposable {
     if (!canConvert(inputFormat, format)) throw invalidOption('inputFormat and format', 'raw pixel formats', `${inputFormat} -> ${format}`);
     const input = frameLayout(inputFormat, width, height);
     const backend = chooseSink(options.backend ?? DEFAULT_SINK, options.device);
-    const output = await openSink(backend, {
-      width,
-      height,
-      format,
-      fps,
-      ...(options.device !== undefined ? { target: options.device } : {}),
-      ...(options.name !== undefined ? { label: options.name } : {}),
-    });
+    const output = await openSink(backend, cameraSinkOptions({ width, height, format, fps }, options.device, options.name));
     return new VirtualCamera(output, input, fps);
   }
 
