@@ -15,7 +15,7 @@
  *   npm run bench:pipewire [-- --seconds 10]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,7 +119,11 @@ async function viaVidbus(session: DesktopSession, width: number, height: number)
   }
 }
 
+/** shmsink leaves its areas (/dev/shm/shmpipe.*) behind when it is stopped: the run removes the ones it made. */
+const shmAreas = () => new Set(readdirSync('/dev/shm').filter((f) => f.startsWith('shmpipe.')));
+
 async function viaGStreamer(session: DesktopSession, width: number, height: number): Promise<Result> {
+  const areasBefore = shmAreas();
   const socket = join(session.dir, `shm-${width}`);
   const frameBytes = width * height * 2;
   const caps = `video/x-raw,format=YUY2,width=${width},height=${height},framerate=${FPS}/1`;
@@ -150,6 +154,7 @@ async function viaGStreamer(session: DesktopSession, width: number, height: numb
     feeder.stdin!.end();
     await stop(feeder);
     rmSync(socket, { force: true });
+    for (const area of shmAreas()) if (!areasBefore.has(area)) rmSync(`/dev/shm/${area}`, { force: true });
   }
 }
 
