@@ -10,10 +10,11 @@
  *   npm run bench:gstreamer [-- --frames 300]
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuSecondsOf } from './proc.js';
 
 const frames = Number(process.argv[process.argv.indexOf('--frames') + 1] || 300);
 const plugin = fileURLToPath(new URL('../../gstreamer/build/', import.meta.url));
@@ -70,12 +71,6 @@ async function vidbus(w: number, h: number): Promise<Result> {
   const c = await consumer;
   const n = delivered(c.stdout);
   return { delivered: n, fps: n / seconds, cpuMsPerFrame: ((producer.cpuS + c.cpuS) * 1000) / Math.max(n, 1) };
-}
-
-/** CPU seconds (user + system) a live process has used so far, from /proc. */
-function cpuSecondsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
 /** shmsrc never ends by itself: it runs until the frames stopped coming, then its CPU is read and it is stopped. */

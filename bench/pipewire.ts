@@ -15,13 +15,14 @@
  *   npm run bench:pipewire [-- --seconds 10]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createProducer } from '../src/index.js';
 import { monoNs } from '../src/util/clock.js';
 import { percentile } from '../src/util/latency.js';
+import { cpuSecondsOf } from './proc.js';
 import { DesktopSession } from '../test/desktop/session.js';
 
 const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1] || 10);
@@ -30,18 +31,11 @@ const SIZES: [number, number][] = [[1280, 720], [1920, 1080]];
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const cli = join(root, 'dist/src/cli/main.js');
 const probeBin = join(root, 'bench/out/pw-probe');
-const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
 
 function buildProbe(): void {
   const flags = spawnSync('pkg-config', ['--cflags', '--libs', 'libpipewire-0.3'], { encoding: 'utf8' }).stdout.trim().split(/\s+/);
   const r = spawnSync('cc', ['-std=gnu11', '-O2', '-Wall', '-Wextra', '-Werror', join(root, 'bench/c/pw-probe.c'), ...flags, '-o', probeBin], { stdio: 'inherit' });
   if (r.status !== 0) throw new Error('bench:pipewire: building bench/c/pw-probe.c failed (needs libpipewire-0.3-dev)');
-}
-
-/** CPU seconds (user + system) a process and its threads have used. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS;
 }
 
 /** Runs the probe on `node` for `count` frames; resolves the latencies (µs). */
@@ -108,9 +102,9 @@ async function viaVidbus(session: DesktopSession, width: number, height: number)
     const pids = [vcam.pid!, helper];
     const warm = await probe(session, 'bench-vidbus', FPS); // links, negotiates, warms caches
     if (warm.length === 0) throw new Error('the vidbus camera delivered nothing');
-    const before = pids.map(cpuSeconds);
+    const before = pids.map(cpuSecondsOf);
     const latencies = await probe(session, 'bench-vidbus', seconds * FPS);
-    const used = pids.map((p, i) => cpuSeconds(p) - before[i]!);
+    const used = pids.map((p, i) => cpuSecondsOf(p) - before[i]!);
     return { ...summarise(latencies, used[0]! + used[1]!), helperMsPerFrame: (used[1]! * 1000) / Math.max(1, latencies.length) };
   } finally {
     await stop(vcam);
@@ -145,9 +139,9 @@ async function viaGStreamer(session: DesktopSession, width: number, height: numb
     await waitForNode(session, 'bench-gst');
     const warm = await probe(session, 'bench-gst', FPS);
     if (warm.length === 0) throw new Error('the GStreamer bridge delivered nothing');
-    const before = cpuSeconds(bridge.pid!);
+    const before = cpuSecondsOf(bridge.pid!);
     const latencies = await probe(session, 'bench-gst', seconds * FPS);
-    return summarise(latencies, cpuSeconds(bridge.pid!) - before);
+    return summarise(latencies, cpuSecondsOf(bridge.pid!) - before);
   } finally {
     clearInterval(pacer);
     await stop(bridge);

@@ -33,10 +33,9 @@
 #include "helper.h"
 #include "slots.h"
 
-/* One PipeWire buffer that is one bus slot (zero copy). */
+/* One PipeWire buffer that is one bus slot (zero copy): buffers[k] is slot k. */
 typedef struct {
     struct pw_buffer *pw;
-    int slot;
     bool ours;                     /* dequeued: we may queue it */
     bool holding;                  /* `frame` is held until PipeWire gives the buffer back */
     vidbus_frame frame;
@@ -58,8 +57,7 @@ typedef struct {
     vidbus_frame pending;          /* the mailbox: valid when has_pending */
     bool has_pending;
     volatile int stopping;
-    int wait_status;               /* why the waiter stopped, under lock */
-    bool waiter_done;
+    int wait_status;               /* why the waiter stopped (0 while it runs), under lock */
     bool announced;
     uint64_t shown, skipped, no_buffer;
     int exit_code;
@@ -75,7 +73,6 @@ static void *wait_for_frames(void *data)
         pthread_mutex_lock(&c->lock);
         if (status != VIDBUS_OK) {
             c->wait_status = status;
-            c->waiter_done = true;
             pthread_mutex_unlock(&c->lock);
             pw_loop_signal_event(pw_main_loop_get_loop(c->s.loop), c->wake);
             break;
@@ -98,10 +95,9 @@ static void on_wake(void *data, uint64_t count)
     (void)count;
     camera *c = data;
     pthread_mutex_lock(&c->lock);
-    bool done = c->waiter_done;
     int status = c->wait_status;
     pthread_mutex_unlock(&c->lock);
-    if (done) {
+    if (status != 0) {
         /* The Node side closes its stream when the camera closes: a clean end, not an error. */
         if (status != VIDBUS_ERR_STREAM_ENDED) {
             c->exit_code = report_error(vidbus_error_code(status), "The camera's bus stream stopped: %s", vidbus_last_error());
@@ -135,11 +131,8 @@ static void send_slot(camera *c, vidbus_frame *f)
         sb->holding = false;
     }
     int slot = slot_map_find(&c->slots, f->seq);
-    slot_buffer *sb = NULL;
-    for (uint32_t i = 0; i < c->buffer_count; i++) {
-        if (c->buffers[i].slot == slot && c->buffers[i].ours) sb = &c->buffers[i];
-    }
-    if (slot < 0 || sb == NULL) {
+    slot_buffer *sb = slot >= 0 && (uint32_t)slot < c->buffer_count && c->buffers[slot].ours ? &c->buffers[slot] : NULL;
+    if (sb == NULL) {
         /* Its buffer is still with a reader (it cannot be: we hold that slot's last frame), or PipeWire made fewer buffers than slots. */
         c->no_buffer++;
         vidbus_frame_release(c->consumer, f);
@@ -197,14 +190,14 @@ static void on_add_buffer(void *data, struct pw_buffer *b)
 {
     camera *c = data;
     if (c->slots.base == NULL || c->buffer_count >= c->slots.slot_count) return;
-    slot_buffer *sb = &c->buffers[c->buffer_count];
-    *sb = (slot_buffer){.pw = b, .slot = (int)c->buffer_count, .ours = true};
-    c->buffer_count++;
+    int slot = (int)c->buffer_count++;
+    slot_buffer *sb = &c->buffers[slot];
+    *sb = (slot_buffer){.pw = b, .ours = true};
     struct spa_data *d = &b->buffer->datas[0];
     d->type = SPA_DATA_MemFd;
     d->flags = SPA_DATA_FLAG_READABLE;
     d->fd = c->slots.fd;
-    d->mapoffset = (uint32_t)slot_map_offset(&c->slots, sb->slot);
+    d->mapoffset = (uint32_t)slot_map_offset(&c->slots, slot);
     d->maxsize = c->layout.frame_bytes;
     d->data = c->slots.base + d->mapoffset;
     b->user_data = sb;
@@ -252,16 +245,13 @@ static void on_param_changed(void *data, uint32_t id, const struct spa_pod *para
     uint8_t storage[1024];
     struct spa_pod_builder b = SPA_POD_BUILDER_INIT(storage, sizeof(storage));
     const struct spa_pod *params[2];
-    /* Zero copy: exactly one buffer per slot, each a MemFd slice of the stream's file. */
-    int32_t count = (int32_t)c->slots.slot_count;
-    params[0] = c->slots.base != NULL
-                    ? spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers, SPA_PARAM_BUFFERS_buffers, SPA_POD_CHOICE_RANGE_Int(count, count, count),
-                                                 SPA_PARAM_BUFFERS_blocks, SPA_POD_Int(1), SPA_PARAM_BUFFERS_size, SPA_POD_Int((int32_t)c->layout.frame_bytes),
-                                                 SPA_PARAM_BUFFERS_stride, SPA_POD_Int((int32_t)c->layout.strides[0]), SPA_PARAM_BUFFERS_dataType, SPA_POD_CHOICE_FLAGS_Int(1 << SPA_DATA_MemFd))
-                    : spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers, SPA_PARAM_BUFFERS_buffers, SPA_POD_CHOICE_RANGE_Int(4, 2, 8),
-                                                 SPA_PARAM_BUFFERS_blocks, SPA_POD_Int(1), SPA_PARAM_BUFFERS_size, SPA_POD_Int((int32_t)c->layout.frame_bytes),
-                                                 SPA_PARAM_BUFFERS_stride, SPA_POD_Int((int32_t)c->layout.strides[0]),
-                                                 SPA_PARAM_BUFFERS_dataType, SPA_POD_CHOICE_FLAGS_Int((1 << SPA_DATA_MemFd) | (1 << SPA_DATA_MemPtr)));
+    /* Zero copy: exactly one buffer per slot, each a MemFd slice of the stream's file; else 2 to 8 that PipeWire allocates. */
+    bool zero_copy = c->slots.base != NULL;
+    int32_t count = zero_copy ? (int32_t)c->slots.slot_count : 4, least = zero_copy ? count : 2, most = zero_copy ? count : 8;
+    int32_t types = zero_copy ? 1 << SPA_DATA_MemFd : (1 << SPA_DATA_MemFd) | (1 << SPA_DATA_MemPtr);
+    params[0] = spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_ParamBuffers, SPA_PARAM_Buffers, SPA_PARAM_BUFFERS_buffers, SPA_POD_CHOICE_RANGE_Int(count, least, most),
+                                           SPA_PARAM_BUFFERS_blocks, SPA_POD_Int(1), SPA_PARAM_BUFFERS_size, SPA_POD_Int((int32_t)c->layout.frame_bytes),
+                                           SPA_PARAM_BUFFERS_stride, SPA_POD_Int((int32_t)c->layout.strides[0]), SPA_PARAM_BUFFERS_dataType, SPA_POD_CHOICE_FLAGS_Int(types));
     params[1] = spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
                                            SPA_PARAM_META_type, SPA_POD_Id(SPA_META_Header),
                                            SPA_PARAM_META_size, SPA_POD_Int(sizeof(struct spa_meta_header)));
@@ -276,6 +266,16 @@ static const struct pw_stream_events STREAM_EVENTS = {
     .remove_buffer = on_remove_buffer,
     .process = on_process,
 };
+
+static uint32_t gcd(uint32_t a, uint32_t b)
+{
+    while (b != 0) {
+        uint32_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
 
 static int usage(void)
 {
@@ -310,12 +310,8 @@ int run_camera(int argc, char **argv)
     if (status != VIDBUS_OK) return report_error(vidbus_error_code(status), "%s", vidbus_last_error());
     c.layout = *vidbus_consumer_layout(c.consumer);
     vidbus_consumer_fps(c.consumer, &c.fps_num, &c.fps_den);
-    for (uint32_t a = c.fps_num, b = c.fps_den; b != 0;) { /* 30000/1000 -> 30/1: what readers expect to see */
-        uint32_t t = a % b;
-        a = b;
-        b = t;
-        if (b == 0 && a > 1) c.fps_num /= a, c.fps_den /= a;
-    }
+    uint32_t common = gcd(c.fps_num, c.fps_den); /* 30000/1000 -> 30/1: what readers expect to see */
+    if (common > 1) c.fps_num /= common, c.fps_den /= common;
     enum spa_video_format format = spa_format_of(c.layout.format);
     if (format == SPA_VIDEO_FORMAT_UNKNOWN) {
         vidbus_consumer_close(c.consumer);
@@ -343,10 +339,10 @@ int run_camera(int argc, char **argv)
     /* Zero copy needs the slots mapped and laid out as the frames (4096-aligned, each holding a whole frame). */
     bool zero_copy = !no_zero_copy && slot_map_open(&c.slots, stream_name, c.layout.frame_bytes);
     int rc = pw_stream_connect(c.stream, PW_DIRECTION_OUTPUT, PW_ID_ANY, PW_STREAM_FLAG_DRIVER | (zero_copy ? PW_STREAM_FLAG_ALLOC_BUFFERS : PW_STREAM_FLAG_MAP_BUFFERS), params, 1);
-    if (rc >= 0) report("buffers", "\"zeroCopy\":%s", zero_copy ? "true" : "false");
     if (rc < 0) {
         c.exit_code = report_error("ERR_PIPEWIRE_UNAVAILABLE", "Could not connect the camera stream: %s", spa_strerror(rc));
     } else {
+        report("buffers", "\"zeroCopy\":%s", zero_copy ? "true" : "false");
         pthread_create(&c.waiter, NULL, wait_for_frames, &c);
         pw_main_loop_run(c.s.loop);
         __atomic_store_n(&c.stopping, 1, __ATOMIC_RELEASE);

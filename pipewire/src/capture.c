@@ -179,8 +179,9 @@ static void connect_stream(capture *c)
     char node_name[128];
     snprintf(node_name, sizeof(node_name), "vidbus-capture-%s", c->stream_name);
     struct pw_properties *props = pw_properties_new(PW_KEY_MEDIA_TYPE, "Video", PW_KEY_MEDIA_CATEGORY, "Capture", PW_KEY_MEDIA_ROLE, "Camera", PW_KEY_NODE_NAME, node_name, NULL);
-    pw_properties_set(props, PW_KEY_TARGET_OBJECT, c->node_serial[0] ? c->node_serial : NULL);
-    if (c->node_serial[0] == '\0') pw_properties_setf(props, PW_KEY_TARGET_OBJECT, "%u", c->node_id);
+    /* The serial is never reused while PipeWire runs; an id can be. */
+    if (c->node_serial[0] != '\0') pw_properties_set(props, PW_KEY_TARGET_OBJECT, c->node_serial);
+    else pw_properties_setf(props, PW_KEY_TARGET_OBJECT, "%u", c->node_id);
     c->stream = pw_stream_new(c->s.core, node_name, props);
     pw_stream_add_listener(c->stream, &c->stream_listener, &STREAM_EVENTS, c);
     uint32_t formats[16];

@@ -26,7 +26,7 @@ import { checkInteger, invalidOption, rejectUnknownOptions } from '../util/optio
 import { cameraSinkOptions, chooseSink, DEFAULT_SINK, findSink, openSink } from '../sinks/builtin.js';
 import type { FrameSink } from '../sinks/sink.js';
 import { convertFrame, fitFrame } from '../video/convert.js';
-import { formatInfo, frameLayout, isRawFormat, RAW_FORMATS, type FrameLayout, type RawFormat } from '../video/formats.js';
+import { formatInfo, frameLayout, isRawFormat, RAW_FORMATS, sameLayout, type FrameLayout, type RawFormat } from '../video/formats.js';
 import { FrameFitter } from '../video/frame-fitter.js';
 import { flattenAlpha, loadImage } from '../video/image-file.js';
 import { drawPlaceholder, PLACEHOLDER_BACKGROUND } from '../video/placeholder.js';
@@ -82,18 +82,6 @@ export interface VcamStats {
   badFrames: number;
   /** publish -> written to the device, over the last 1024 live frames */
   addedLatency: LatencySummary;
-}
-
-/** True when frames of layout `a` can be written as they are where `b` is expected (same format, size, planes and strides). */
-function sameLayout(a: FrameLayout, b: FrameLayout): boolean {
-  return (
-    a.format === b.format &&
-    a.width === b.width &&
-    a.height === b.height &&
-    a.frameBytes === b.frameBytes &&
-    a.planes.length === b.planes.length &&
-    a.planes.every((p, i) => p.offset === b.planes[i]!.offset && p.stride === b.planes[i]!.stride)
-  );
 }
 
 /** Warnings about bad frames are printed at most this often. */

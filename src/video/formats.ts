@@ -245,3 +245,15 @@ export function fpsToRational(fps: number, max = 100000): Rational {
 export function rationalToFps(rate: Rational): number {
   return rate.den === 0 ? 0 : rate.num / rate.den;
 }
+
+/** True when frames of layout `a` can be written as they are where `b` is expected (same format, size, planes and strides). */
+export function sameLayout(a: FrameLayout, b: FrameLayout): boolean {
+  return (
+    a.format === b.format &&
+    a.width === b.width &&
+    a.height === b.height &&
+    a.frameBytes === b.frameBytes &&
+    a.planes.length === b.planes.length &&
+    a.planes.every((p, i) => p.offset === b.planes[i]!.offset && p.stride === b.planes[i]!.stride)
+  );
+}
