@@ -13,6 +13,7 @@
         "native/v4l2_enum.c",
         "native/v4l2_buffers.c",
         "native/fdwatch.c",
+        "native/wake_socket.c",
         "native/pixels.c",
         "native/convert.c",
         "native/effects.c",

@@ -16,6 +16,7 @@
 #include "v4l2_buffers.h"
 #include "v4l2_enum.h"
 #include "waiter.h"
+#include "wake_socket.h"
 
 /* init(makeError): hands the addon the TS error factory (errors.h). */
 static napi_value vb_init(napi_env env, napi_callback_info info)
@@ -62,6 +63,11 @@ static napi_value module_init(napi_env env, napi_value exports)
         EXPORT("v4l2DequeueBuffer", vb_v4l2_dequeue_buffer),
         EXPORT("fdWatchStart", vb_fd_watch_start),
         EXPORT("fdWatchStop", vb_fd_watch_stop),
+        EXPORT("fdWatchRef", vb_fd_watch_ref),
+        EXPORT("wakeSocketOpen", vb_wake_socket_open),
+        EXPORT("wakeSocketDrain", vb_wake_socket_drain),
+        EXPORT("wakeSenderOpen", vb_wake_sender_open),
+        EXPORT("wakeSend", vb_wake_send),
         EXPORT("pixelsFit", vb_pixels_fit_js),
         EXPORT("fxMaskToAlpha", vb_fx_mask_to_alpha),
         EXPORT("fxBlur", vb_fx_blur),

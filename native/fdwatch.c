@@ -4,7 +4,9 @@
  * callback(status, events) on the main thread each time the fd is
  * readable (or failed: status < 0, or events has UV_DISCONNECT);
  * fdWatchStop(handle) stops it and is idempotent. Stop the watch before
- * closing the fd. */
+ * closing the fd. fdWatchRef(handle, keepAlive) says whether the watch
+ * keeps the process alive (it does from the start, like any libuv
+ * handle; an idle bus consumer does not). */
 #include "fdwatch.h"
 
 #include <stdbool.h>
@@ -123,5 +125,20 @@ napi_value vb_fd_watch_stop(napi_env env, napi_callback_info info)
     if (vb_get_args(env, info, &a, 1) != 0) return NULL;
     if (napi_get_value_external(env, a.values[0], &data) != napi_ok || data == NULL) return vb_throw_type(env, "expected a watch handle");
     stop(data);
+    return NULL;
+}
+
+napi_value vb_fd_watch_ref(napi_env env, napi_callback_info info)
+{
+    vb_args a;
+    void *data = NULL;
+    bool keep_alive;
+    if (vb_get_args(env, info, &a, 2) != 0) return NULL;
+    if (napi_get_value_external(env, a.values[0], &data) != napi_ok || data == NULL) return vb_throw_type(env, "expected a watch handle");
+    if (vb_arg_bool(env, a.values[1], &keep_alive) != 0) return NULL;
+    watch *w = data;
+    if (w->closing) return NULL;
+    if (keep_alive) uv_ref((uv_handle_t *)&w->poll);
+    else uv_unref((uv_handle_t *)&w->poll);
     return NULL;
 }

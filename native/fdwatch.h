@@ -8,5 +8,7 @@
 napi_value vb_fd_watch_start(napi_env env, napi_callback_info info);
 /* fdWatchStop(handle): idempotent */
 napi_value vb_fd_watch_stop(napi_env env, napi_callback_info info);
+/* fdWatchRef(handle, keepAlive): whether the watch keeps the process alive */
+napi_value vb_fd_watch_ref(napi_env env, napi_callback_info info);
 
 #endif

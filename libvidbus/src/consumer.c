@@ -119,6 +119,7 @@ static int claim_record(attachment *a, vidbus_policy policy)
         vb_store32(a->ctl, rec(a, R_POLICY), (uint32_t)policy);
         vb_store64(a->ctl, rec(a, R_OPENED_WALL_NS), vb_wall_ns());
         vb_store64(a->ctl, rec(a, R_LAST_SEQ), 0);
+        vb_store64(a->ctl, rec(a, R_WAKE_TOKEN), 0); /* this consumer sleeps on the futex */
         vb_store32(a->ctl, rec(a, R_ACTIVE), 1);
         return VIDBUS_OK;
     }

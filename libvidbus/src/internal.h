@@ -33,6 +33,8 @@ enum {
     H_LATEST_SLOT = 260, H_LATEST_SEQ = 264, H_DROPPED = 272, H_LAST_PUBLISH_MONO_NS = 280,
 };
 enum { STATE_INIT = 0, STATE_LIVE = 1, STATE_CLOSED = 2 };
+/* Header flags: the producer wakes consumers asleep on a wake socket (5.5). */
+#define VB_HEADER_WAKES_SOCKETS 1u
 
 /* Slot descriptor (3.2). */
 enum { D_SEQ = 0, D_SIZE = 8, D_FLAGS = 12, D_CAPTURE_MONO_NS = 16, D_CAPTURE_WALL_NS = 24, D_PUBLISH_MONO_NS = 32, D_USER_META_BYTES = 40, D_USER_META = 64 };
@@ -44,7 +46,9 @@ enum { D_SEQ = 0, D_SIZE = 8, D_FLAGS = 12, D_CAPTURE_MONO_NS = 16, D_CAPTURE_WA
 #define VB_RECORD_BYTES 256u
 #define VB_HOLD_BYTES 16u
 enum { C_MAGIC = 0, C_VERSION = 4, C_RECORD_COUNT = 8, C_RECORD_BYTES = 12, C_HOLDS_PER_RECORD = 16, C_RECORDS_OFFSET = 20, C_DATA_INODE = 24 };
-enum { R_GENERATION = 0, R_ACTIVE = 4, R_PID = 8, R_WAITING = 12, R_POLICY = 16, R_EXPIRED = 20, R_RECEIVED = 24, R_MISSED = 28, R_OPENED_WALL_NS = 32, R_LAST_SEQ = 40, R_HOLDS = 64 };
+enum { R_GENERATION = 0, R_ACTIVE = 4, R_PID = 8, R_WAITING = 12, R_POLICY = 16, R_EXPIRED = 20, R_RECEIVED = 24, R_MISSED = 28, R_OPENED_WALL_NS = 32, R_LAST_SEQ = 40, R_WAKE_TOKEN = 48, R_HOLDS = 64 };
+/* A record's `waiting` word: awake, asleep on the notify futex, asleep on its wake socket. */
+enum { WAIT_AWAKE = 0, WAIT_FUTEX = 1, WAIT_SOCKET = 2 };
 enum { HOLD_SEQ = 0, HOLD_SINCE = 8 };
 
 static inline size_t vb_record_offset(uint32_t i) { return VB_CTL_HEADER_BYTES + (size_t)i * VB_RECORD_BYTES; }
@@ -90,6 +94,8 @@ bool vb_lock_try(int fd, uint64_t offset);   /* non-blocking write lock; false i
 bool vb_lock_held(int fd, uint64_t offset);  /* another file description holds a write lock */
 int vb_futex_wait(void *word, uint32_t expected, int timeout_ms); /* 0 woken/changed, 1 timed out */
 void vb_futex_wake(void *word);
+int vb_wake_sender_open(void);                 /* an unbound datagram socket, or -1 */
+void vb_wake_send(int fd, uint64_t token);     /* one datagram to the wake socket of `token`; never blocks, errors ignored */
 bool vb_valid_name(const char *name);
 /* "/dev/shm/vidbus-<name>" (+ ".ctl"); `out` must hold 128 bytes. */
 void vb_data_path(const char *name, char *out);

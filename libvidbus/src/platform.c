@@ -5,9 +5,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,6 +64,27 @@ int vb_futex_wait(void *word, uint32_t expected, int timeout_ms)
 void vb_futex_wake(void *word)
 {
     syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+/* Wake sockets (protocol 5.5): abstract AF_UNIX datagram sockets named
+ * "vidbus-wake-" and the token in 16 lowercase hex digits, not NUL
+ * terminated. */
+int vb_wake_sender_open(void)
+{
+    return socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+}
+
+void vb_wake_send(int fd, uint64_t token)
+{
+    struct sockaddr_un addr;
+    memset(&addr, 0, sizeof(addr));
+    addr.sun_family = AF_UNIX;
+    int n = snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1, "vidbus-wake-%016llx", (unsigned long long)token);
+    socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+    const char byte = 1;
+    /* EAGAIN: a wake is pending already; ECONNREFUSED: the consumer is gone. */
+    while (sendto(fd, &byte, 1, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&addr, len) < 0 && errno == EINTR) {
+    }
 }
 
 bool vb_valid_name(const char *name)

@@ -43,6 +43,7 @@ struct vidbus_producer {
     uint64_t loaned; /* bit s: slot s is lent out */
     int64_t last_sweep_ms;
     liveness *live;
+    int wake_fd; /* sends socket wakes; opened on the first consumer asleep on one */
     vidbus_producer *next_open;
 };
 
@@ -136,6 +137,7 @@ static void write_header(vidbus_producer *p, const vidbus_producer_options *o)
     const vidbus_layout *l = &p->layout;
     vb_put32(h, H_MAGIC, VB_DATA_MAGIC);
     vb_put32(h, H_HEADER_BYTES, VB_HEADER_BYTES);
+    vb_put32(h, H_FLAGS, VB_HEADER_WAKES_SOCKETS);
     vb_put64(h, H_TOTAL_BYTES, (int64_t)p->data_bytes);
     vb_put32(h, H_SLOT_COUNT, p->slots);
     vb_put32(h, H_SLOT_STRIDE, p->slot_stride);
@@ -195,6 +197,7 @@ static void unmap_and_close(vidbus_producer *p)
     if (p->ctl != NULL) munmap(p->ctl, p->ctl_bytes);
     if (p->ctl_fd >= 0) close(p->ctl_fd);
     if (p->data_fd >= 0) close(p->data_fd); /* drops the producer lock */
+    if (p->wake_fd >= 0) close(p->wake_fd);
     free(p->live);
     free(p);
 }
@@ -210,7 +213,7 @@ int vidbus_producer_create(const char *name, const vidbus_producer_options *o, v
     if (status != VIDBUS_OK) return status;
     vidbus_producer *p = calloc(1, sizeof(*p));
     if (p == NULL) return vb_fail(VIDBUS_ERR_NO_SPACE, "out of memory");
-    p->data_fd = p->ctl_fd = -1;
+    p->data_fd = p->ctl_fd = p->wake_fd = -1;
     snprintf(p->name, sizeof(p->name), "%s", name);
     status = vb_layout_compute(o->format, o->width, o->height, o->strides, o->max_frame_bytes, &p->layout);
     if (status != VIDBUS_OK) {
@@ -348,12 +351,21 @@ static bool is_held(const vidbus_producer *p, int64_t seq)
     return false;
 }
 
-static bool any_waiting(const vidbus_producer *p)
+/* Sends a datagram to each live consumer asleep on its wake socket; true if
+ * any sleeps on the futex (an unknown mode or a zero token counts as the
+ * futex: the record is untrusted, and a spurious futex wake is harmless). */
+static bool wake_sleepers(vidbus_producer *p)
 {
+    bool futex = false;
     for (uint32_t i = 0; i < p->records; i++) {
-        if (vb_load32(p->ctl, rec(i, R_WAITING)) == 1 && considered_live(p, i)) return true;
+        uint32_t mode = vb_load32(p->ctl, rec(i, R_WAITING));
+        if (mode == WAIT_AWAKE || !considered_live(p, i)) continue;
+        uint64_t token = mode == WAIT_SOCKET ? (uint64_t)vb_load64(p->ctl, rec(i, R_WAKE_TOKEN)) : 0;
+        if (token != 0 && p->wake_fd < 0) p->wake_fd = vb_wake_sender_open();
+        if (token != 0 && p->wake_fd >= 0) vb_wake_send(p->wake_fd, token);
+        else futex = true;
     }
-    return false;
+    return futex;
 }
 
 /* Re-tests liveness (at most once a second per record unless forced) and revokes holds past their lifespan. */
@@ -488,7 +500,7 @@ int vidbus_producer_publish(vidbus_producer *p, vidbus_loan *loan, const vidbus_
     p->published++;
     /* SYNC POINT (Dekker with a sleeping consumer): bump the word, then read the waiting flags. */
     vb_add32(d, H_NOTIFY, 1);
-    if (any_waiting(p)) vb_futex_wake(d + H_NOTIFY);
+    if (wake_sleepers(p)) vb_futex_wake(d + H_NOTIFY);
     loan->slot = -1;
     loan->data = NULL;
     if (seq_out != NULL) *seq_out = (uint64_t)seq;
@@ -545,6 +557,7 @@ void vidbus_producer_close(vidbus_producer *p)
     track(p, false);
     vb_store32(p->data, H_STATE, STATE_CLOSED);
     vb_add32(p->data, H_NOTIFY, 1);
+    wake_sleepers(p);
     vb_futex_wake(p->data + H_NOTIFY);
     /* Remove the files only if the name still points at our inode. */
     char path[128], ctl_path[128];

@@ -5,21 +5,28 @@
  * a new one each time a new producer takes the name.
  */
 import { VidbusError, fsError } from '../errors.js';
-import { closeFd, lockHeld, lockTry, Mapping, openShmFile, statFd, Waiter } from '../native/shm.js';
+import { closeFd, lockHeld, lockTry, Mapping, openShmFile, statFd } from '../native/shm.js';
 import { sleep, wallNs } from '../util/clock.js';
 import { checkCtl, POLICY_CODES, type Policy } from './ctl.js';
 import { checkIdentity, readHeader, type StreamDescription } from './header.js';
-import { H, HEADER_BYTES, HOLDS_PER_RECORD, PRODUCER_LOCK_OFFSET, R, recordOffset, ctlBytes, StreamState } from './layout.js';
+import { H, HEADER_BYTES, HeaderFlags, HOLDS_PER_RECORD, PRODUCER_LOCK_OFFSET, R, recordOffset, ctlBytes, StreamState } from './layout.js';
 import { ctlPath, dataPath } from './names.js';
 import { slotViews } from './planes.js';
 import { reclaimStream } from './reclaim.js';
 import { CtlViews, DataViews } from './views.js';
+import { FutexSleeper } from './wake.js';
 
 export class Attachment {
   readonly data: DataViews;
   readonly ctl: CtlViews;
   readonly slots: Uint8Array[];
-  readonly waiter: Waiter;
+  /** the metadata of frames published without any (one shared empty view) */
+  readonly noMeta: Uint8Array;
+  /** the producer wakes consumers asleep on their wake socket (else only the futex) */
+  readonly wakesSockets: boolean;
+  /** set when a socket sleep timed out although the producer had published: use the futex from then on */
+  socketWakeFailed = false;
+  private futex: FutexSleeper | undefined;
   private detached = false;
 
   constructor(
@@ -33,7 +40,14 @@ export class Attachment {
     this.data = new DataViews(mapping.buffer, desc.slotCount);
     this.ctl = new CtlViews(ctlMapping.buffer, desc.maxConsumers);
     this.slots = slotViews(mapping.buffer, desc.slotCount, desc.layout.frameBytes);
-    this.waiter = new Waiter(mapping.buffer, H.notify);
+    this.noMeta = new Uint8Array(mapping.buffer, 0, 0);
+    this.wakesSockets = (Atomics.load(this.data.i32, H.flags / 4) & HeaderFlags.WakesSockets) !== 0;
+  }
+
+  /** The futex sleeper of this generation (its native thread starts on first use). */
+  get futexSleeper(): FutexSleeper {
+    this.futex ??= new FutexSleeper(this.mapping.buffer);
+    return this.futex;
   }
 
   producerAlive(): boolean {
@@ -45,14 +59,14 @@ export class Attachment {
   }
 
   /**
-   * Leaves this generation: stops the waiter, gives up the record, closes
+   * Leaves this generation: stops the futex sleeper, gives up the record, closes
    * the files. Mappings stay while frames from it are still held (each
    * frame retains them).
    */
   detach(): void {
     if (this.detached) return;
     this.detached = true;
-    this.waiter.close();
+    this.futex?.close();
     Atomics.store(this.ctl.i32, this.rec32(R.waiting), 0);
     Atomics.store(this.ctl.i32, this.rec32(R.active), 0);
     closeFd(this.ctlFd); // drops the record lock
@@ -76,6 +90,7 @@ function claimRecord(ctlFd: number, ctl: CtlViews, count: number, policy: Policy
     Atomics.store(ctl.i32, CtlViews.rec32(i, R.policy), POLICY_CODES[policy]);
     Atomics.store(ctl.i64, CtlViews.rec64(i, R.openedWallNs), wallNs());
     Atomics.store(ctl.i64, CtlViews.rec64(i, R.lastSeq), 0n);
+    Atomics.store(ctl.i64, CtlViews.rec64(i, R.wakeToken), 0n);
     Atomics.store(ctl.i32, CtlViews.rec32(i, R.active), 1);
     return i;
   }

@@ -11,7 +11,7 @@
  */
 import { lockHeld } from '../native/shm.js';
 import { monoNs } from '../util/clock.js';
-import { HOLDS_PER_RECORD, R, recordOffset } from './layout.js';
+import { HOLDS_PER_RECORD, R, recordOffset, WaitMode } from './layout.js';
 import { CtlViews } from './views.js';
 import { snapshotRecord, type ConsumerInfo } from './ctl.js';
 
@@ -89,12 +89,24 @@ export class ConsumerTable {
     return false;
   }
 
-  /** True if a live consumer announced that it sleeps on the notify word. */
-  anyWaiting(): boolean {
+  /**
+   * Wakes the live consumers asleep on their wake socket (through
+   * `sendWake`, with the token from their record) and returns true if any
+   * live consumer sleeps on the notify futex (the caller wakes those with
+   * one FUTEX_WAKE). Reads only the `waiting` words when nobody sleeps.
+   * A record's values are untrusted: an unknown mode or a zero token is
+   * treated as the futex, which wakes every futex sleeper at worst.
+   */
+  wakeSleepers(sendWake: (token: bigint) => void): boolean {
+    let futex = false;
     for (let i = 0; i < this.recordCount; i++) {
-      if (Atomics.load(this.ctl.i32, CtlViews.rec32(i, R.waiting)) === 1 && this.considered(i)) return true;
+      const mode = Atomics.load(this.ctl.i32, CtlViews.rec32(i, R.waiting));
+      if (mode === WaitMode.Awake || !this.considered(i)) continue;
+      const token = mode === WaitMode.Socket ? BigInt.asUintN(64, Atomics.load(this.ctl.i64, CtlViews.rec64(i, R.wakeToken))) : 0n;
+      if (token !== 0n) sendWake(token);
+      else futex = true;
     }
-    return false;
+    return futex;
   }
 
   /**

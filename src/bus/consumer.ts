@@ -11,11 +11,21 @@
  * With `follow: true` the consumer survives its producer: when the
  * producer closes or dies it emits 'producer-lost', waits for a new
  * producer of the same name, emits 'producer-attached' and carries on.
+ *
+ * Latency-critical code can take frames by callback instead, with no
+ * promise per frame:
+ *
+ *   const sub = consumer.subscribe((frame) => inspect(frame.data));   // released when the callback returns
+ *   await sub.done;                                                    // the stream ended (or sub.close())
+ *
+ * A consumer sleeps on its own wake socket, which the producer signals
+ * straight into this process's event loop (one hop, src/bus/wake.ts), or
+ * on the notify futex through a native thread when the producer does not
+ * offer that (two hops).
  */
 import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
 import { VidbusError } from '../errors.js';
-import { futexWake, WAIT_TIMED_OUT } from '../native/shm.js';
 import { monoNs } from '../util/clock.js';
 import { attach, type Attachment } from './attach.js';
 import { reclaimStream } from './reclaim.js';
@@ -23,11 +33,12 @@ import type { Policy } from './ctl.js';
 import { Frame, type HoldOwner } from './frame.js';
 import { holdStillValid, releaseHold, renewHold, tryHold } from './holds.js';
 import { LatencyWindow, type LatencySummary } from '../util/latency.js';
-import { D, FrameFlags, H, MAX_USER_META, R, StreamState } from './layout.js';
+import { D, FrameFlags, MAX_USER_META, R, StreamState, WaitMode } from './layout.js';
 import { FILE_PREFIX, SHM_DIR, validateStreamName } from './names.js';
 import { checkBoolean, checkInteger, checkOneOf, rejectUnknownOptions } from '../util/options.js';
 import type { StreamDescription } from './header.js';
 import { CtlViews, DataViews } from './views.js';
+import { SocketSleeper, type Sleeper } from './wake.js';
 
 /** Options of openConsumer(). */
 export interface ConsumerOptions {
@@ -39,9 +50,15 @@ export interface ConsumerOptions {
   openTimeoutMs?: number;
   /** how often an idle consumer checks that its producer is still alive (default 250 ms) */
   livenessIntervalMs?: number;
+  /**
+   * How to be woken: 'auto' (default) uses the one-hop wake socket when the
+   * producer offers it, else the futex; 'futex' always sleeps on the futex
+   * through a native thread (for comparison, or where sockets are unwanted).
+   */
+  wakeup?: 'auto' | 'futex';
 }
 
-const CONSUMER_OPTIONS = ['policy', 'follow', 'openTimeoutMs', 'livenessIntervalMs'] as const;
+const CONSUMER_OPTIONS = ['policy', 'follow', 'openTimeoutMs', 'livenessIntervalMs', 'wakeup'] as const;
 
 /** Options of Consumer.next(). */
 export interface NextOptions {
@@ -90,6 +107,23 @@ export interface ConsumerEvents {
   ];
 }
 
+/** Options of Consumer.subscribe(). */
+export interface SubscribeOptions {
+  /** stop delivering and end `done` (resolved) when this aborts */
+  signal?: AbortSignal;
+}
+
+/** A running subscribe(): frames go to its callback until the stream ends or close(). */
+export interface Subscription extends Disposable {
+  /** resolves when the stream ends cleanly, close() is called or the signal aborts; rejects with ERR_PRODUCER_DIED (without follow) or the callback's own error */
+  readonly done: Promise<void>;
+  /** Stops delivering; the consumer stays open (next() works again). Idempotent. */
+  close(): void;
+}
+
+/** Most frames one wake-up hands to a subscriber before yielding to the event loop (a producer at full speed must not starve it). */
+const BURST = 64;
+
 /** A reader of one stream: frames in place (read-only views into shared memory), woken per publish, with its own stats. */
 export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncIterable<Frame>, AsyncDisposable, Disposable {
   /** the stream's name */
@@ -112,17 +146,35 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   private readonly latency = new LatencyWindow();
   private readonly openTimeoutMs: number;
   private readonly livenessIntervalMs: number;
+  private readonly wakeup: 'auto' | 'futex';
   private watcher: FSWatcher | undefined;
   private wakeWatch: (() => void) | undefined;
+  /** the one-hop wake socket, made on the first attachment whose producer offers it */
+  private socket: SocketSleeper | undefined;
+  /** the sleeper of a sleep in progress (to interrupt it) */
+  private sleeping: Sleeper | undefined;
+  /** a subscription runs (it keeps the process alive while it does) */
+  private subscribed = false;
+  /** the choice of choose(): a slot, and its sequence in chosenSeq (no tuple per frame) */
+  private chosenSeq = 0n;
 
   /** @internal use openConsumer() */
-  constructor(name: string, policy: Policy, follow: boolean, openTimeoutMs: number, livenessIntervalMs: number, attachment: Attachment | undefined) {
+  constructor(
+    name: string,
+    policy: Policy,
+    follow: boolean,
+    openTimeoutMs: number,
+    livenessIntervalMs: number,
+    wakeup: 'auto' | 'futex',
+    attachment: Attachment | undefined,
+  ) {
     super();
     this.name = name;
     this.policy = policy;
     this.follow = follow;
     this.openTimeoutMs = openTimeoutMs;
     this.livenessIntervalMs = livenessIntervalMs;
+    this.wakeup = wakeup;
     this.setAttachment(attachment);
   }
 
@@ -134,6 +186,12 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   /** True while attached to a live producer. */
   get connected(): boolean {
     return this.attachment !== undefined;
+  }
+
+  /** How this consumer is woken now: 'socket' (one hop), 'futex' (through a native thread), or undefined while detached. */
+  get wakeMode(): 'socket' | 'futex' | undefined {
+    const a = this.attachment;
+    return a === undefined ? undefined : this.sleeperFor(a).mode === WaitMode.Socket ? 'socket' : 'futex';
   }
 
   private assertOpen(): void {
@@ -158,38 +216,61 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   private setAttachment(a: Attachment | undefined): void {
     this.attachment = a;
     this.owner = a ? this.makeOwner(a) : undefined;
-    if (a) this.lastSeq = startingPoint(a);
+    if (a === undefined) return;
+    this.lastSeq = startingPoint(a);
+    if (a.wakesSockets && this.wakeup === 'auto') {
+      // Fall back to the futex if this process cannot bind a socket.
+      try {
+        if (this.socket === undefined) {
+          this.socket = new SocketSleeper(this.livenessIntervalMs);
+          if (this.subscribed) this.socket.pin();
+        }
+        Atomics.store(a.ctl.i64, CtlViews.rec64(a.record, R.wakeToken), BigInt.asIntN(64, this.socket.token));
+      } catch {
+        a.socketWakeFailed = true;
+      }
+    }
+  }
+
+  /** How to sleep on `a`: the wake socket when the producer offers it and it works, else the futex. */
+  private sleeperFor(a: Attachment): Sleeper {
+    return this.socket !== undefined && a.wakesSockets && !a.socketWakeFailed ? this.socket : a.futexSleeper;
   }
 
   /** Finds the slot holding `seq`, or -1. */
   private slotOf(a: Attachment, seq: bigint, hint: number): number {
-    if (hint >= 0 && hint < a.desc.slotCount && Atomics.load(a.data.i64, DataViews.descSeq(hint)) === seq) return hint;
-    for (let s = 0; s < a.desc.slotCount; s++) if (Atomics.load(a.data.i64, DataViews.descSeq(s)) === seq) return s;
+    const i64 = a.data.i64;
+    if (hint >= 0 && hint < a.desc.slotCount && Atomics.load(i64, DataViews.descSeq(hint)) === seq) return hint;
+    for (let s = 0; s < a.desc.slotCount; s++) if (Atomics.load(i64, DataViews.descSeq(s)) === seq) return s;
     return -1;
   }
 
-  /** The oldest committed frame newer than `after`: [slot, seq], or undefined. */
-  private oldestAfter(a: Attachment, after: bigint): [number, bigint] | undefined {
-    let best: [number, bigint] | undefined;
+  /** The oldest committed frame newer than `after`: its slot (sequence in chosenSeq), or -1. */
+  private oldestAfter(a: Attachment, after: bigint): number {
+    let best = -1;
     for (let s = 0; s < a.desc.slotCount; s++) {
       const seq = Atomics.load(a.data.i64, DataViews.descSeq(s));
-      if (seq > after && (best === undefined || seq < best[1])) best = [s, seq];
+      if (seq > after && (best < 0 || seq < this.chosenSeq)) {
+        best = s;
+        this.chosenSeq = seq;
+      }
     }
     return best;
   }
 
-  /** Which frame to take next: [slot, seq], or undefined if nothing new. */
-  private choose(a: Attachment): [number, bigint] | undefined {
+  /** Which frame to take next: its slot (sequence in chosenSeq), or -1 if nothing new. */
+  private choose(a: Attachment): number {
     const latest = Atomics.load(a.data.i64, DataViews.latestSeq);
-    if (latest <= this.lastSeq) return undefined;
-    const hint = Atomics.load(a.data.i32, DataViews.latestSlot);
+    if (latest <= this.lastSeq) return -1;
     if (this.policy === 'latest') {
-      const slot = this.slotOf(a, latest, hint);
-      return slot < 0 ? undefined : [slot, latest];
+      this.chosenSeq = latest;
+      return this.slotOf(a, latest, Atomics.load(a.data.i32, DataViews.latestSlot));
     }
     const want = this.lastSeq + 1n;
     const slot = this.slotOf(a, want, -1);
-    return slot >= 0 ? [slot, want] : this.oldestAfter(a, this.lastSeq);
+    if (slot < 0) return this.oldestAfter(a, this.lastSeq);
+    this.chosenSeq = want;
+    return slot;
   }
 
   /** Takes the next frame if one is ready; never waits. */
@@ -200,17 +281,18 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     // A few attempts: each failure means the producer overwrote the slot
     // between our read and our hold, so something newer exists.
     for (let attempt = 0; attempt < 8; attempt++) {
-      const chosen = this.choose(a);
-      if (chosen === undefined) return null;
-      const [slot, seq] = chosen;
-      const hold = tryHold(a.data, a.ctl, a.record, slot, seq, monoNs());
+      const slot = this.choose(a);
+      if (slot < 0) return null;
+      const seq = this.chosenSeq;
+      const now = monoNs();
+      const hold = tryHold(a.data, a.ctl, a.record, slot, seq, now);
       if (hold < 0) continue;
-      return this.deliver(a, slot, seq, hold);
+      return this.deliver(a, slot, seq, hold, now);
     }
     return null;
   }
 
-  private deliver(a: Attachment, slot: number, seq: bigint, hold: number): Frame {
+  private deliver(a: Attachment, slot: number, seq: bigint, hold: number, now: bigint): Frame {
     const { i32, i64 } = a.data;
     // The descriptor is stable while we hold the slot; still, it is
     // written by another process, so check it before making views.
@@ -230,33 +312,68 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     this.lastSeq = seq;
     this.received++;
     const publishTimestamp = i64[DataViews.desc64(slot, D.publishMonoNs)]!;
-    this.latency.add(Number(monoNs() - publishTimestamp) / 1000);
+    this.latency.add(Number(now - publishTimestamp) / 1000);
     const ctl = a.ctl.i32;
     ctl[a.rec32(R.received)] = this.received;
     ctl[a.rec32(R.missed)] = this.missed;
     a.ctl.i64[CtlViews.rec64(a.record, R.lastSeq)] = seq;
 
-    const metaStart = DataViews.descByte(slot, D.userMeta);
     // The frame keeps this generation's mappings alive until released.
     a.mapping.retain();
     a.ctlMapping.retain();
-    const frame: Frame = new Frame(
-      a.slots[slot]!.subarray(0, size),
-      a.data.u8.subarray(metaStart, metaStart + metaBytes),
-      {
-        seq,
-        size,
-        keyframe: (i32[DataViews.desc32(slot, D.flags)]! & FrameFlags.Keyframe) !== 0,
-        timestamp: i64[DataViews.desc64(slot, D.captureMonoNs)]!,
-        wallClock: i64[DataViews.desc64(slot, D.captureWallNs)]!,
-        publishTimestamp,
-      },
+    const whole = a.slots[slot]!;
+    const frame = new Frame(
+      size === whole.length ? whole : whole.subarray(0, size),
+      metaBytes === 0 ? a.noMeta : a.data.u8.subarray(DataViews.descByte(slot, D.userMeta), DataViews.descByte(slot, D.userMeta) + metaBytes),
+      seq,
+      size,
+      (i32[DataViews.desc32(slot, D.flags)]! & FrameFlags.Keyframe) !== 0,
+      i64[DataViews.desc64(slot, D.captureMonoNs)]!,
+      i64[DataViews.desc64(slot, D.captureWallNs)]!,
+      publishTimestamp,
       layout,
       this.owner!,
       hold,
     );
     this.holding.add(frame);
     return frame;
+  }
+
+  /**
+   * Prepares to sleep on `a` after finding no frame with the notify word at
+   * `notify`: announces the sleep in the record and re-reads the word.
+   * Returns the sleeper to sleep on, or undefined if a publish came in
+   * between (take it instead).
+   */
+  private announceSleep(a: Attachment, notify: number): Sleeper | undefined {
+    const sleeper = this.sleeperFor(a);
+    // SYNC POINT (Dekker with Producer.notify): announce that we sleep,
+    // then re-read the word; the futex wait itself re-checks it too.
+    Atomics.store(a.ctl.i32, a.rec32(R.waiting), sleeper.mode);
+    if (Atomics.load(a.data.i32, DataViews.notify) === notify) return sleeper;
+    Atomics.store(a.ctl.i32, a.rec32(R.waiting), WaitMode.Awake);
+    return undefined;
+  }
+
+  /**
+   * After a sleep on `a` that began with the word at `notify`: clears the
+   * record's flag and, after a timeout, checks the producer. Returns a
+   * dead producer's last frame if one is left; calls lose('died') if not.
+   */
+  private afterSleep(a: Attachment, sleeper: Sleeper, notify: number, timedOut: boolean): Frame | null {
+    this.sleeping = undefined;
+    if (this.attachment !== a) return null;
+    Atomics.store(a.ctl.i32, a.rec32(R.waiting), WaitMode.Awake);
+    if (!timedOut) return null;
+    // Published, yet the socket never woke us: this producer cannot reach
+    // it (another network namespace, say). The futex works everywhere.
+    if (sleeper.mode === WaitMode.Socket && Atomics.load(a.data.i32, DataViews.notify) !== notify) a.socketWakeFailed = true;
+    if (a.producerAlive()) return null;
+    // A dead producer's last frames are still in the mapping.
+    const last = this.tryReceive();
+    if (last) return last;
+    this.lose('died');
+    return null;
   }
 
   /**
@@ -267,18 +384,13 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
    */
   async next(options: NextOptions = {}): Promise<Frame | null> {
     this.assertOpen();
-    if (this.busy) throw new VidbusError('ERR_BUSY', 'next() is already waiting on this consumer; await it first', { stream: this.name });
+    if (this.busy) throw new VidbusError('ERR_BUSY', 'next() is already waiting on this consumer (or a subscription is running); await it first', { stream: this.name });
     const { signal } = options;
     const timeoutMs = options.timeoutMs === undefined ? Infinity : checkInteger('timeoutMs', options.timeoutMs, 0, 2 ** 31);
-    const deadline = Date.now() + timeoutMs;
+    const deadline = timeoutMs === Infinity ? Infinity : Date.now() + timeoutMs;
     this.busy = true;
-    const onAbort = () => {
-      // End a native wait in progress: a spurious wake for other sleepers
-      // on this stream, who simply re-check.
-      if (this.attachment) futexWake(this.attachment.mapping.buffer, H.notify);
-      this.wakeWatch?.();
-    };
-    signal?.addEventListener('abort', onAbort);
+    const onAbort = signal ? () => this.interruptWait() : undefined;
+    if (onAbort) signal!.addEventListener('abort', onAbort);
     try {
       for (;;) {
         this.assertOpen();
@@ -289,36 +401,98 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
           continue;
         }
         const notify = Atomics.load(a.data.i32, DataViews.notify);
-        const frame = this.tryReceive();
+        const frame = this.tryReceive() ?? this.takeLastIfClosed(a);
         if (frame) return frame;
-        if (Atomics.load(a.data.i32, DataViews.state) === StreamState.Closed) {
-          // Frames published just before the close are still there.
-          const last = this.tryReceive();
-          if (last) return last;
-          this.lose('closed');
-          continue;
-        }
-        const remaining = deadline - Date.now();
+        if (this.attachment !== a) continue;
+        const remaining = deadline === Infinity ? Infinity : deadline - Date.now();
         if (remaining <= 0) return null;
-        // SYNC POINT (Dekker with Producer.notify): announce that we sleep,
-        // then re-read the word; the futex wait itself re-checks it too.
-        Atomics.store(a.ctl.i32, a.rec32(R.waiting), 1);
-        let result = 0;
-        if (Atomics.load(a.data.i32, DataViews.notify) === notify) {
-          result = await a.waiter.wait(notify, Math.min(remaining, this.livenessIntervalMs));
-        }
-        if (this.attachment === a) Atomics.store(a.ctl.i32, a.rec32(R.waiting), 0);
-        if (result === WAIT_TIMED_OUT && this.attachment === a && !a.producerAlive()) {
-          // A dead producer's last frames are still in the mapping.
-          const last = this.tryReceive();
-          if (last) return last;
-          this.lose('died');
-        }
+        const sleeper = this.announceSleep(a, notify);
+        if (sleeper === undefined) continue;
+        this.sleeping = sleeper;
+        const timedOut = await new Promise<boolean>((resolve) => sleeper.sleep(notify, Math.min(remaining, this.livenessIntervalMs), resolve));
+        const last = this.afterSleep(a, sleeper, notify, timedOut);
+        if (last) return last;
       }
     } finally {
       this.busy = false;
-      signal?.removeEventListener('abort', onAbort);
+      if (onAbort) signal!.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** A closed stream's last frames, then lose('closed'); null while it is open. */
+  private takeLastIfClosed(a: Attachment): Frame | null {
+    if (Atomics.load(a.data.i32, DataViews.state) !== StreamState.Closed) return null;
+    // Frames published just before the close are still there.
+    const last = this.tryReceive();
+    if (last) return last;
+    this.lose('closed');
+    return null;
+  }
+
+  /** @internal Ends a wait in progress (abort, close): it re-checks and sees why. */
+  interruptWait(): void {
+    this.sleeping?.interrupt();
+    this.wakeWatch?.();
+  }
+
+  /**
+   * Calls `onFrame` with each frame as soon as it lands, on the event loop,
+   * with no promise or timer per frame: the lowest-latency way to consume.
+   * The frame is released when the callback returns, unless the callback
+   * calls `frame.keep()` (then release it yourself). Policy, follow and the
+   * stats are the consumer's. Only one subscription (or next()) at a time.
+   */
+  subscribe(onFrame: (frame: Frame) => void, options: SubscribeOptions = {}): Subscription {
+    this.assertOpen();
+    rejectUnknownOptions('subscribe', options, ['signal']);
+    if (typeof onFrame !== 'function') throw new VidbusError('ERR_INVALID_OPTION', 'subscribe() needs a callback: consumer.subscribe((frame) => ...)', { stream: this.name });
+    if (this.busy) throw new VidbusError('ERR_BUSY', 'next() or another subscription is running on this consumer', { stream: this.name });
+    this.busy = true;
+    this.subscribed = true;
+    this.socket?.pin();
+    return new FrameSubscription(this, onFrame, options.signal);
+  }
+
+  /** @internal one step of a subscription; see FrameSubscription */
+  pumpFor(sub: FrameSubscription): void {
+    for (let delivered = 0; ; ) {
+      if (this.closed || sub.stopped) return sub.finish();
+      const a = this.attachment;
+      if (a === undefined) {
+        this.waitForProducer(Infinity, () => sub.stopped).then(
+          () => sub.resume(),
+          (e: unknown) => sub.finish(e),
+        );
+        return;
+      }
+      const notify = Atomics.load(a.data.i32, DataViews.notify);
+      const frame = this.tryReceive() ?? this.takeLastIfClosed(a);
+      if (frame) {
+        sub.hand(frame);
+        if (++delivered === BURST) return sub.later();
+        continue;
+      }
+      if (this.attachment !== a) continue;
+      const sleeper = this.announceSleep(a, notify);
+      if (sleeper === undefined) continue;
+      this.sleeping = sleeper;
+      sub.sleepOn(a, sleeper, notify, this.livenessIntervalMs);
+      return;
+    }
+  }
+
+  /** @internal the end of a subscription's sleep */
+  wokenFor(sub: FrameSubscription, a: Attachment, sleeper: Sleeper, notify: number, timedOut: boolean): void {
+    const last = this.afterSleep(a, sleeper, notify, timedOut);
+    if (last) sub.hand(last);
+  }
+
+  /** @internal a subscription ended */
+  subscriptionEnded(): void {
+    this.busy = false;
+    this.sleeping = undefined;
+    this.subscribed = false;
+    this.socket?.unpin();
   }
 
   /** The producer went away: leave this generation; end unless following. */
@@ -349,10 +523,11 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
    * Following: waits until a producer takes the name (or the deadline).
    * Woken by inotify on /dev/shm, with a slow re-check as a safety net.
    */
-  private async waitForProducer(deadline: number): Promise<boolean> {
+  private async waitForProducer(deadline: number, cancelled?: () => boolean): Promise<boolean> {
     if (this.ended) throw this.endError(this.ended);
     for (;;) {
       this.assertOpen();
+      if (cancelled?.()) return false;
       const remaining = deadline - Date.now();
       const result = await attach(this.name, this.policy, Math.min(this.openTimeoutMs, Math.max(remaining, 0)));
       if (result !== 'missing') {
@@ -439,9 +614,10 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     this.closed = true;
     for (const frame of [...this.holding]) frame.release();
     this.stopWatching();
-    this.wakeWatch?.();
+    this.interruptWait();
     this.attachment?.detach();
     this.setAttachment(undefined);
+    this.socket?.close();
   }
 
   /** True once close() ran. */
@@ -456,6 +632,105 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
 
   /** Same as close(). */
   async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+}
+
+/** The running subscribe() of a consumer: hands frames to the callback, sleeps between them, ends once. */
+class FrameSubscription implements Subscription {
+  readonly done: Promise<void>;
+  /** close() was called (or the signal aborted): end at the next step */
+  stopped = false;
+  private finished = false;
+  private resolve!: () => void;
+  private reject!: (error: unknown) => void;
+  private asleepOn: Attachment | undefined;
+  private sleeper: Sleeper | undefined;
+  private notifyAt = 0;
+  private readonly onAbort = (): void => this.close();
+  // Bound once: the per-frame path makes no closures.
+  private readonly pump = (): void => {
+    try {
+      this.consumer.pumpFor(this);
+    } catch (e) {
+      this.finish(e);
+    }
+  };
+  private readonly onWake = (timedOut: boolean): void => {
+    try {
+      this.consumer.wokenFor(this, this.asleepOn!, this.sleeper!, this.notifyAt, timedOut);
+    } catch (e) {
+      this.finish(e);
+      return;
+    }
+    this.pump();
+  };
+
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly onFrame: (frame: Frame) => void,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    this.done = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    signal?.addEventListener('abort', this.onAbort);
+    // Not synchronously: the caller has not got the subscription yet.
+    if (signal?.aborted) this.stopped = true;
+    queueMicrotask(this.pump);
+  }
+
+  /** @internal gives one frame to the callback; released after it unless kept */
+  hand(frame: Frame): void {
+    try {
+      this.onFrame(frame);
+    } finally {
+      if (!frame.isKept) frame.release();
+    }
+  }
+
+  /** @internal sleeps until the producer publishes (or the timeout) */
+  sleepOn(a: Attachment, sleeper: Sleeper, notify: number, timeoutMs: number): void {
+    this.asleepOn = a;
+    this.sleeper = sleeper;
+    this.notifyAt = notify;
+    sleeper.sleep(notify, timeoutMs, this.onWake);
+  }
+
+  /** @internal yields to the event loop, then carries on */
+  later(): void {
+    setImmediate(this.pump);
+  }
+
+  /** @internal a producer was attached (or the wait was cancelled) */
+  resume(): void {
+    this.pump();
+  }
+
+  /** @internal ends the subscription: clean ends resolve `done`, anything else rejects it */
+  finish(error?: unknown): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.stopped = true;
+    this.asleepOn = undefined;
+    this.sleeper = undefined;
+    this.signal?.removeEventListener('abort', this.onAbort);
+    this.consumer.subscriptionEnded();
+    const clean = error === undefined || (error instanceof VidbusError && (error.code === 'ERR_STREAM_ENDED' || error.code === 'ERR_CLOSED'));
+    if (clean) this.resolve();
+    else this.reject(error);
+  }
+
+  close(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    // Whatever it is doing (asleep, waiting for a producer, between
+    // bursts) ends at its next step; wake it so that is now.
+    this.consumer.interruptWait();
+  }
+
+  [Symbol.dispose](): void {
     this.close();
   }
 }
@@ -477,9 +752,10 @@ export async function openConsumer(name: string, options: ConsumerOptions = {}):
   const follow = checkBoolean('follow', options.follow ?? false);
   const openTimeoutMs = checkInteger('openTimeoutMs', options.openTimeoutMs ?? 2000, 0, 2 ** 31);
   const livenessIntervalMs = checkInteger('livenessIntervalMs', options.livenessIntervalMs ?? 250, 10, 60000);
+  const wakeup = checkOneOf('wakeup', options.wakeup ?? 'auto', ['auto', 'futex'] as const);
   const result = await attach(name, policy, openTimeoutMs);
   if (result === 'missing' && !follow) throw streamNotFound(name);
-  return new Consumer(name, policy, follow, openTimeoutMs, livenessIntervalMs, result === 'missing' ? undefined : result);
+  return new Consumer(name, policy, follow, openTimeoutMs, livenessIntervalMs, wakeup, result === 'missing' ? undefined : result);
 }
 
 function streamNotFound(name: string): VidbusError {

@@ -7,7 +7,9 @@
  * a `for await` loop (which releases at the next iteration), or an explicit
  * frame.release(). A frame held longer than the stream's hold lifespan may
  * be taken back by the producer; release() then returns false, and
- * renew() restarts the lifespan for long reads.
+ * renew() restarts the lifespan for long reads. A frame handed to a
+ * subscribe() callback is released when the callback returns, unless it
+ * calls keep().
  */
 import type { FrameLayout, PixelFormat } from '../video/formats.js';
 import { planeViews } from './planes.js';
@@ -17,15 +19,6 @@ export interface HoldOwner {
   releaseHold(frame: Frame, hold: number, seq: bigint): boolean;
   renewHold(hold: number, seq: bigint): boolean;
   holdValid(hold: number, seq: bigint): boolean;
-}
-
-export interface FrameMeta {
-  seq: bigint;
-  size: number;
-  keyframe: boolean;
-  timestamp: bigint;
-  wallClock: bigint;
-  publishTimestamp: bigint;
 }
 
 /** A received frame: read-only views into shared memory, valid until released (or its lease expires). */
@@ -49,27 +42,31 @@ export class Frame implements Disposable {
   /** format, size, planes and strides of the stream */
   readonly layout: FrameLayout;
   private released = false;
-  private readonly rawSeq: bigint;
+  private kept = false;
   private cachedPlanes: Uint8Array[] | undefined;
 
-  /** @internal made by Consumer */
+  /** @internal made by Consumer (one small object per frame: the views are the attachment's, made once per slot) */
   constructor(
     data: Uint8Array,
     meta: Uint8Array,
-    info: FrameMeta,
+    private readonly rawSeq: bigint,
+    size: number,
+    keyframe: boolean,
+    timestamp: bigint,
+    wallClock: bigint,
+    publishTimestamp: bigint,
     layout: FrameLayout,
     private readonly owner: HoldOwner,
     private readonly hold: number,
   ) {
-    this.rawSeq = info.seq;
-    this.seq = Number(info.seq);
+    this.seq = Number(rawSeq);
     this.data = data;
     this.meta = meta;
-    this.size = info.size;
-    this.keyframe = info.keyframe;
-    this.timestamp = info.timestamp;
-    this.wallClock = info.wallClock;
-    this.publishTimestamp = info.publishTimestamp;
+    this.size = size;
+    this.keyframe = keyframe;
+    this.timestamp = timestamp;
+    this.wallClock = wallClock;
+    this.publishTimestamp = publishTimestamp;
     this.layout = layout;
   }
 
@@ -109,6 +106,21 @@ export class Frame implements Disposable {
     if (this.released) return false;
     this.released = true;
     return this.owner.releaseHold(this, this.hold, this.rawSeq);
+  }
+
+  /**
+   * In a subscribe() callback: keep this frame after the callback returns
+   * (release it yourself, within the stream's hold lifespan or renewing it).
+   * Elsewhere frames are kept until released anyway. Returns the frame.
+   */
+  keep(): this {
+    this.kept = true;
+    return this;
+  }
+
+  /** @internal true once keep() was called */
+  get isKept(): boolean {
+    return this.kept;
   }
 
   /** Restarts the hold's lifespan, for long reads. False if already taken back. */

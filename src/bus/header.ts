@@ -24,6 +24,7 @@ import {
   DESCRIPTOR_OFFSET,
   H,
   HEADER_BYTES,
+  HeaderFlags,
   LAYOUT_VERSION,
   MAX_CONSUMERS,
   MAX_NAME_BYTES,
@@ -78,6 +79,8 @@ export function writeHeader(buffer: ArrayBuffer, fields: HeaderFields): void {
   const dataOffset = dataOffsetFor(fields.slotCount);
   view.setUint32(H.magic, DATA_MAGIC, true);
   view.setUint32(H.headerBytes, HEADER_BYTES, true);
+  // This implementation's producer wakes socket sleepers (consumer.ts, wake.ts).
+  view.setUint32(H.flags, HeaderFlags.WakesSockets, true);
   view.setBigInt64(H.totalBytes, BigInt(totalBytesOf(fields.slotCount, frameBytes)), true);
   view.setUint32(H.slotCount, fields.slotCount, true);
   view.setUint32(H.slotStride, slotStrideFor(frameBytes), true);

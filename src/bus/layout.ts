@@ -45,7 +45,7 @@ export const H = {
   magic: 0, // u32
   version: 4, // u32, written last by the creator (SYNC POINT: publish the header)
   headerBytes: 8, // u32
-  flags: 12, // u32, reserved
+  flags: 12, // u32: HeaderFlags
   totalBytes: 16, // i64
   slotCount: 24, // u32
   slotStride: 28, // u32 (bytes between slot starts, page multiple; slots are < 2 GiB)
@@ -76,6 +76,23 @@ export const H = {
   dropped: 272, // i64, frames the producer could not place
   lastPublishMonoNs: 280, // i64
 } as const;
+
+/** Bits of the header's `flags`. */
+export const enum HeaderFlags {
+  /** the producer wakes consumers asleep on a wake socket (waiting = WaitMode.Socket) */
+  WakesSockets = 1,
+}
+
+/**
+ * What a consumer stores in its record's `waiting` word: awake, asleep on
+ * the notify futex, or asleep on its wake socket (one hop to its event
+ * loop; only when the producer sets HeaderFlags.WakesSockets).
+ */
+export const enum WaitMode {
+  Awake = 0,
+  Futex = 1,
+  Socket = 2,
+}
 
 export const enum StreamState {
   Init = 0,
@@ -123,13 +140,14 @@ export const R = {
   generation: 0, // u32, +1 each time a consumer claims the record
   active: 4, // u32, 1 while claimed
   pid: 8, // i32
-  waiting: 12, // u32, 1 while the consumer sleeps on the notify word
+  waiting: 12, // u32: WaitMode, how the consumer sleeps (0 while awake)
   policy: 16, // u32: 1 latest, 2 every
   expired: 20, // u32, incremented by the producer when it revokes a hold
   received: 24, // u32, wraps
   missed: 28, // u32, wraps
   openedWallNs: 32, // i64
   lastSeq: 40, // i64
+  wakeToken: 48, // u64: names the consumer's wake socket (0: none)
   holds: 64, // HOLDS_PER_RECORD x { seq: i64, sinceMonoNs: i64 }
 } as const;
 export const HOLD_BYTES = 16;

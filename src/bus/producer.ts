@@ -14,7 +14,9 @@ import {
   lockTry,
   Mapping,
   openShmFile,
+  openWakeSender,
   reserve,
+  sendWake,
   setPermissions,
   statFd,
 } from '../native/shm.js';
@@ -241,6 +243,14 @@ export class Producer {
   private published = 0;
   private dropped = 0;
   private lastSweepMs = 0;
+  /** the socket wakes are sent from, opened on the first consumer asleep on one */
+  private wakeSender = -1;
+  private readonly sendWake = (token: bigint): void => {
+    if (this.wakeSender < 0) this.wakeSender = openWakeSender();
+    // Errors are the consumer's: a full queue means a wake is pending, a
+    // missing socket means it is gone (its liveness check tells).
+    sendWake(this.wakeSender, token);
+  };
 
   /** @internal use createProducer() */
   constructor(
@@ -420,10 +430,11 @@ export class Producer {
   }
 
   private notify(): void {
-    // SYNC POINT (Dekker with Consumer.waitForFrame): bump the word, then
-    // read the waiting flags. No syscall when nobody sleeps.
+    // SYNC POINT (Dekker with Consumer.announceSleep): bump the word, then
+    // read the waiting flags. No syscall when nobody sleeps; one datagram
+    // per consumer asleep on its socket, one FUTEX_WAKE for the others.
     Atomics.add(this.data.i32, DataViews.notify, 1);
-    if (this.consumers.anyWaiting()) futexWake(this.mapping.buffer, H.notify);
+    if (this.consumers.wakeSleepers(this.sendWake)) futexWake(this.mapping.buffer, H.notify);
   }
 
   /** Counters so far; after close, the final ones (with no consumers). */
@@ -453,8 +464,11 @@ export class Producer {
     try {
       Atomics.store(this.data.i32, DataViews.state, StreamState.Closed);
       Atomics.add(this.data.i32, DataViews.notify, 1);
+      this.consumers.wakeSleepers(this.sendWake);
       futexWake(this.mapping.buffer, H.notify);
     } finally {
+      if (this.wakeSender >= 0) closeFd(this.wakeSender);
+      this.wakeSender = -1;
       this.removeFiles();
       for (const f of this.loaned) if (f) f.active = false;
       this.mapping.release();

@@ -49,6 +49,11 @@ export interface Native {
   v4l2DequeueBuffer(fd: number, bufType: number, memory: number): RawDequeued | null;
   fdWatchStart(fd: number, callback: (status: number, events: number) => void): FdWatchHandle;
   fdWatchStop(handle: FdWatchHandle): void;
+  fdWatchRef(handle: FdWatchHandle, keepAlive: boolean): void;
+  wakeSocketOpen(token: bigint): number;
+  wakeSocketDrain(fd: number): number;
+  wakeSenderOpen(): number;
+  wakeSend(fd: number, token: bigint): number;
   fxMaskToAlpha(mask: Float32Array, maskWidth: number, maskHeight: number, alpha: Uint8Array, width: number, height: number): void;
   fxBlur(src: Uint8Array, dst: Uint8Array, width: number, height: number, radius: number): void;
   fxComposite(fg: Uint8Array, bg: Uint8Array, alpha: Uint8Array, out: Uint8Array, width: number, height: number): void;
@@ -147,6 +152,11 @@ export const NATIVE_EXPORTS: readonly (keyof Native)[] = [
   'v4l2DequeueBuffer',
   'fdWatchStart',
   'fdWatchStop',
+  'fdWatchRef',
+  'wakeSocketOpen',
+  'wakeSocketDrain',
+  'wakeSenderOpen',
+  'wakeSend',
   'pixelsFit',
   'fxMaskToAlpha',
   'fxBlur',

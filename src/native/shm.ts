@@ -93,44 +93,84 @@ export function futexWake(buffer: ArrayBuffer, byteOffset: number): number {
   return native().futexWake(buffer, byteOffset, 0);
 }
 
-/** A native thread that sleeps on a futex word for JS. */
+/** A native thread that sleeps on a futex word for JS: the two-hop wake (futex, then the thread tells the event loop). */
 export class Waiter implements Disposable {
   private handle: WaiterHandle | undefined;
   private pending: ((result: number) => void) | undefined;
 
   constructor(buffer: ArrayBuffer, byteOffset: number) {
     this.handle = native().waiterCreate(buffer, byteOffset, (result) => {
-      const resolve = this.pending;
+      const done = this.pending;
       this.pending = undefined;
-      resolve?.(result);
+      done?.(result);
     });
   }
 
-  /** Resolves with WAIT_WOKEN, WAIT_TIMED_OUT or WAIT_CHANGED (or -errno). */
+  /**
+   * Sleeps while the word equals `expected`, at most `timeoutMs`; then calls
+   * `done` once with WAIT_WOKEN, WAIT_TIMED_OUT or WAIT_CHANGED (or -errno).
+   */
+  arm(expected: number, timeoutMs: number, done: (result: number) => void): void {
+    if (this.handle === undefined) throw new VidbusError('ERR_CLOSED', 'waiter is closed');
+    if (this.pending) throw new VidbusError('ERR_BUSY', 'a wait is already in progress on this consumer');
+    this.pending = done;
+    native().waiterArm(this.handle, expected >>> 0, Math.max(0, Math.ceil(timeoutMs)));
+  }
+
+  /** The same as a promise. */
   wait(expected: number, timeoutMs: number): Promise<number> {
-    if (this.handle === undefined) return Promise.reject(new VidbusError('ERR_CLOSED', 'waiter is closed'));
-    if (this.pending) return Promise.reject(new VidbusError('ERR_BUSY', 'a wait is already in progress on this consumer'));
-    const handle = this.handle;
-    return new Promise((resolve) => {
-      this.pending = resolve;
-      native().waiterArm(handle, expected >>> 0, Math.max(0, Math.ceil(timeoutMs)));
+    return new Promise((resolve, reject) => {
+      try {
+        this.arm(expected, timeoutMs, resolve);
+      } catch (e) {
+        reject(e);
+      }
     });
   }
 
-  /** Stops the thread; a wait in progress resolves as woken. */
+  /** Stops the thread; a wait in progress ends as woken. */
   close(): void {
     if (this.handle === undefined) return;
     native().waiterClose(this.handle);
     this.handle = undefined;
-    const resolve = this.pending;
+    const done = this.pending;
     this.pending = undefined;
-    resolve?.(WAIT_WOKEN);
+    done?.(WAIT_WOKEN);
   }
 
   /** Same as close(). */
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/**
+ * Binds a consumer's wake socket: an abstract AF_UNIX datagram socket named
+ * after `token` (docs/protocol.md 5.5). Returns its fd (non-blocking), or
+ * null when the name is taken (pick another token).
+ */
+export function openWakeSocket(token: bigint): number | null {
+  try {
+    return native().wakeSocketOpen(token);
+  } catch (e) {
+    if (e instanceof VidbusError && e.errno === 'EADDRINUSE') return null;
+    throw e;
+  }
+}
+
+/** Discards the datagrams waiting on a wake socket; returns how many. */
+export function drainWakeSocket(fd: number): number {
+  return native().wakeSocketDrain(fd);
+}
+
+/** An unbound datagram socket a producer sends wakes from. */
+export function openWakeSender(): number {
+  return native().wakeSenderOpen();
+}
+
+/** Sends one wake to the socket of `token`; returns 0 or the errno (never throws for a gone or busy consumer). */
+export function sendWake(senderFd: number, token: bigint): number {
+  return native().wakeSend(senderFd, token);
 }
 
 export function lockTry(fd: number, offset: number): boolean {

@@ -1,14 +1,13 @@
 /**
  * Typed wrappers for V4L2 formats, rates, enumeration and streaming I/O
- * (the addon runs the ioctls; sources and sinks decide what to do), and
- * FdWatch, which reports a file descriptor's readiness on Node's event
- * loop. Capture (src/sources/) and the loopback output (src/sinks/) both
+ * (the addon runs the ioctls; sources and sinks decide what to do).
+ * Capture (src/sources/) and the loopback output (src/sinks/) both
  * configure devices through these, so the set-format-then-check sequence
  * exists once.
  */
 import { VidbusError, isVidbusError } from '../errors.js';
 import { formatInfo, fourccToU32, type PixelFormat, type Rational } from '../video/formats.js';
-import { loadNative, type FdWatchHandle, type RawDequeued, type RawPixFormat } from './binding.js';
+import { loadNative, type RawDequeued, type RawPixFormat } from './binding.js';
 
 export const BUF_TYPE = { CAPTURE: 1, OUTPUT: 2, CAPTURE_MPLANE: 9, OUTPUT_MPLANE: 10 } as const;
 export const MEMORY = { MMAP: 1, USERPTR: 2 } as const;
@@ -16,8 +15,6 @@ export const MEMORY = { MMAP: 1, USERPTR: 2 } as const;
 export const BUF_FLAG = { ERROR: 0x40, TIMESTAMP_MONOTONIC: 0x2000, TIMESTAMP_MASK: 0xe000 } as const;
 /** v4l2_fmtdesc flags. */
 export const FMT_FLAG = { COMPRESSED: 0x1 } as const;
-/** libuv poll events. */
-export const POLL_EVENT = { READABLE: 1, DISCONNECT: 4 } as const;
 
 /** One format a device offers (VIDIOC_ENUM_FMT). */
 export interface FormatDescription {
@@ -186,22 +183,3 @@ export const dequeueBuffer = (fd: number, type: BufferType, memory: BufferMemory
 /** Maps a driver buffer (from queryBuffer) read-only; unmap it with unmapDriverBuffer. */
 export const mapDriverBuffer = (fd: number, offset: number, length: number): ArrayBuffer => loadNative().mmap(fd, length, false, false, offset);
 export const unmapDriverBuffer = (buffer: ArrayBuffer): void => loadNative().munmap(buffer);
-
-/** Calls `onReady(status, events)` whenever `fd` is readable or fails. Stop it before closing the fd. */
-export class FdWatch implements Disposable {
-  private handle: FdWatchHandle | undefined;
-
-  constructor(fd: number, onReady: (status: number, events: number) => void) {
-    this.handle = loadNative().fdWatchStart(fd, onReady);
-  }
-
-  /** Idempotent. */
-  stop(): void {
-    if (this.handle) loadNative().fdWatchStop(this.handle);
-    this.handle = undefined;
-  }
-
-  [Symbol.dispose](): void {
-    this.stop();
-  }
-}

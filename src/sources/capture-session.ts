@@ -12,8 +12,6 @@ import type { LoanedFrame, Producer } from '../bus/producer.js';
 import { monoNs } from '../util/clock.js';
 import {
   BUF_FLAG,
-  FdWatch,
-  POLL_EVENT,
   dequeueBuffer,
   mapDriverBuffer,
   queryBuffer,
@@ -25,6 +23,7 @@ import {
   setStreaming,
   unmapDriverBuffer,
 } from '../native/v4l2-stream.js';
+import { FdWatch, POLL_EVENT } from '../native/fd-watch.js';
 import { JpegDecoder } from '../native/jpeg.js';
 import { formatInfo, type PixelFormat } from '../video/formats.js';
 
