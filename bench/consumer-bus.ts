@@ -1,15 +1,24 @@
 /**
- * Benchmark consumer on vidbus: bench/consumer-bus.js NAME [--wakeup auto|futex] [--api iterator|subscribe].
+ * Benchmark consumer on vidbus: bench/consumer-bus.js NAME [--wakeup auto|futex|poll] [--api iterator|subscribe].
  * Notes publish -> "the application has the frame" for each frame, and
  * reports one JSON line at the stream's end.
  */
-import { openConsumer, type Frame } from '../src/index.js';
+import { isVidbusError, openConsumer, type Consumer, type Frame, type Wakeup } from '../src/index.js';
 
 const flag = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1]! : fallback);
-const wakeup = flag('--wakeup', 'auto') as 'auto' | 'futex';
+const wakeup = flag('--wakeup', 'auto') as Wakeup;
 const api = flag('--api', 'iterator');
 
-const consumer = await openConsumer(process.argv[2]!, { policy: 'latest', wakeup });
+// The producer may still be creating the stream: retry for a while.
+let consumer: Consumer | undefined;
+for (let attempt = 0; consumer === undefined; attempt++) {
+  try {
+    consumer = await openConsumer(process.argv[2]!, { policy: 'latest', wakeup });
+  } catch (e) {
+    if (!isVidbusError(e) || e.code !== 'ERR_STREAM_NOT_FOUND' || attempt > 500) throw e;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 // Preallocated, so that the benchmark's own bookkeeping allocates nothing per frame.
 const latencies = new Float64Array(1 << 20);
 let received = 0;
@@ -28,6 +37,7 @@ function note(frame: Frame): void {
 if (api === 'subscribe') await consumer.subscribe(note).done;
 else for await (const frame of consumer) note(frame);
 const cpu = process.cpuUsage(cpuStart);
+const lowLatency = consumer.stats().lowLatency;
 process.stdout.write(
-  `${JSON.stringify({ received, seconds: Number(last - first) / 1e9, cpuMs: (cpu.user + cpu.system) / 1000, latencies: Array.from(latencies.subarray(0, received)) })}\n`,
+  `${JSON.stringify({ received, lowLatency, seconds: Number(last - first) / 1e9, cpuMs: (cpu.user + cpu.system) / 1000, latencies: Array.from(latencies.subarray(0, received)) })}\n`,
 );

@@ -1,56 +1,116 @@
 /**
- * npm run bench: vidbus against (a) whole frames over a UNIX socket with
- * `net`, what a Node developer would otherwise write, (b) the Node wake
- * floor: a Node process woken by a futex through vidbus's native waiter with
- * no bus logic (the least any Node consumer pays, paced modes only), and
- * (c) the floor, a minimal C shared-memory ring with a futex wake-up
- * (bench/c/floor.c), all in the same run, side by side. Consumers are
- * separate processes.
+ * npm run bench: vidbus's consumer against its peers, in the same run, side
+ * by side. Consumers are separate processes.
  *
- *   node dist/bench/run.js [--sizes 640x480,1920x1080,3840x2160] [--consumers 1,2,4] [--modes max,30,60] [--seconds 2]
+ * Paced (30 and 60 fps, the way cameras publish), each producer paced on an
+ * absolute clock grid, latency = the producer handing a frame over → the
+ * consumer having it (CLOCK_MONOTONIC across processes), CPU = the
+ * consumer's own user + system time per frame:
+ * - vidbus: the C producer (libvidbus `vidbus-produce -z`, publishing its
+ *   slots without drawing) and Node consumers (bench/consumer-bus.ts) with
+ *   `for await` (the default), with `subscribe()`, and in the low-latency
+ *   mode (`wakeup: 'poll'`, whose polling time per frame is printed);
+ * - the one-hop Node wake floor (bench/c/wake-floor.c → bench/consumer-wake.ts):
+ *   a Node process woken through a wake socket exactly as a consumer is,
+ *   with no bus logic: the least any Node consumer pays, so vidbus's own
+ *   work per frame is its latency minus this;
+ * - GStreamer `shmsink` → `shmsrc` and PipeWire `pipewiresink` → `pipewiresrc`
+ *   (bench/c/gst-probe.c: `videotestsrc is-live=true` draws into the sink's
+ *   own memory, a probe stamps each buffer as it reaches the sink, a C
+ *   consumer times each buffer as it arrives); PipeWire runs in a private
+ *   session (test/desktop/session.ts);
+ * - a Node producer writing whole frames to Node consumers over a UNIX
+ *   socket with `net` (what a Node developer would otherwise write);
+ * - the C floor (bench/c/floor.c): a minimal C ring with a futex wake (its
+ *   CPU column is all its processes).
+ * The first 10 frames of every paced run are warm-up and not counted.
  *
- * Latency is publish -> consumer has the frame (vidbus: the consumer's
- * callback; socket: the last byte arrived), CLOCK_MONOTONIC across
- * processes. CPU is user+sys of producer and consumers per delivered frame.
+ * Max rate: a Node producer publishing as fast as it can, against the
+ * socket and the C floor; CPU there is producer + consumers per frame.
+ *
+ *   node dist/bench/run.js [--sizes 640x480,1920x1080,3840x2160] [--consumers 1,4] [--modes max,30,60] [--seconds 5]
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
-import { closeSync, existsSync, ftruncateSync, openSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, openSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createProducer } from '../src/index.js';
 import { percentile } from '../src/util/latency.js';
-import { futexWake, Mapping } from '../src/native/shm.js';
+import { C_PRODUCE } from '../conformance/peers.js';
+import { DesktopSession } from '../test/desktop/session.js';
 import { benchFloor, floorBinary, type Row } from './floor.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const out = join(root, 'bench', 'out');
 
 function arg(flag: string, fallback: string): string {
   const i = process.argv.indexOf(flag);
   return i >= 0 ? process.argv[i + 1]! : fallback;
 }
 const sizes = arg('--sizes', '640x480,1920x1080,3840x2160').split(',').map((s) => s.split('x').map(Number) as [number, number]);
-const consumerCounts = arg('--consumers', '1,2,4').split(',').map(Number);
+const consumerCounts = arg('--consumers', '1,4').split(',').map(Number);
 const modes = arg('--modes', 'max,30,60').split(',');
-const seconds = Number(arg('--seconds', '2'));
+const seconds = Number(arg('--seconds', '5'));
+const WARM_UP = 10;
 
 interface ChildReport {
   received: number;
   seconds: number;
   cpuMs: number;
   latencies: number[];
+  lowLatency?: { spinUsPerFrame: number };
 }
 
-function collect(child: ReturnType<typeof spawn>): Promise<ChildReport> {
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+/** A measured row, with what the low-latency mode spent polling. */
+interface Measured extends Row {
+  spinUsPerFrame?: number;
+}
+
+/** The child's last stdout line, as JSON (earlier lines are progress). */
+function collect(child: ChildProcess, what: string): Promise<ChildReport> {
+  let text = '';
+  child.stdout!.on('data', (d: Buffer) => (text += d.toString()));
   return new Promise((resolve, reject) =>
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as ChildReport) : reject(new Error(`bench consumer exited ${code}`)))),
+    child.on('exit', (code) => {
+      const last = text.trim().split('\n').at(-1) ?? '';
+      if (code === 0 && last.startsWith('{"received"')) resolve(JSON.parse(last) as ChildReport);
+      else reject(new Error(`${what} exited ${code}: ${text.slice(-300)}`));
+    }),
   );
 }
 
-function summarize(reports: ChildReport[], producerCpuMs: number, published: number): Row {
+function waitForLine(child: ChildProcess, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    const onData = (d: Buffer) => {
+      if (!d.toString().includes(text)) return;
+      child.stdout!.off('data', onData);
+      resolve();
+    };
+    child.stdout!.on('data', onData);
+  });
+}
+
+/** Latency and the consumers' own CPU over the frames after the warm-up. */
+function summarizeConsumers(reports: ChildReport[], skip = WARM_UP): Measured {
+  const all = reports.flatMap((r) => r.latencies.slice(skip));
+  const frames = reports.reduce((a, r) => a + r.received, 0);
+  const spins = reports.map((r) => r.lowLatency?.spinUsPerFrame).filter((v): v is number => v !== undefined);
+  return {
+    fps: reports.reduce((a, r) => a + r.received / Math.max(r.seconds, 1e-9), 0) / reports.length,
+    p50Us: percentile(all, 0.5),
+    p99Us: percentile(all, 0.99),
+    maxUs: all.reduce((m, v) => (v > m ? v : m), 0),
+    cpuMsPerFrame: reports.reduce((a, r) => a + r.cpuMs, 0) / Math.max(frames, 1),
+    spinUsPerFrame: spins.length ? spins.reduce((a, b) => a + b, 0) / spins.length : undefined,
+  };
+}
+
+/** Max rate: latency, and producer + consumer CPU per delivered frame. */
+function summarizeAll(reports: ChildReport[], producerCpuMs: number): Row {
   const all = reports.flatMap((r) => r.latencies);
   const delivered = reports.reduce((a, r) => a + r.received, 0) / reports.length;
   const consumerCpu = reports.reduce((a, r) => a + r.cpuMs, 0);
@@ -60,41 +120,131 @@ function summarize(reports: ChildReport[], producerCpuMs: number, published: num
     p99Us: percentile(all, 0.99),
     maxUs: all.reduce((m, v) => (v > m ? v : m), 0),
     cpuMsPerFrame: (producerCpuMs + consumerCpu / reports.length) / Math.max(delivered, 1),
-    producerCpuMsPerFrame: producerCpuMs / Math.max(published, 1),
   };
 }
 
-/** Publishes for `seconds` (max rate) or paced frames; returns [producer CPU ms, frames]. */
-async function drive(periodMs: number, publish: () => boolean | Promise<boolean>): Promise<[number, number]> {
+// ---------------------------------------------------------------- paced
+
+const paced = (fps: number) => Math.round(seconds * fps) + WARM_UP;
+
+/** vidbus: the C producer, `consumers` Node consumers with `args`. */
+async function pacedVidbus(w: number, h: number, consumers: number, fps: number, args: string[]): Promise<Measured> {
+  const name = `bench-${process.pid}`;
+  const producer = spawn(C_PRODUCE, [name, '-s', `${w}x${h}`, '-f', 'RGBA', '-r', String(fps), '-n', String(paced(fps)), '-l', '8', '-w', String(consumers), '-z'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise((r) => producer.once('exit', r));
+  try {
+    const children = Array.from({ length: consumers }, () => spawn(process.execPath, [join(here, 'consumer-bus.js'), name, ...args], { stdio: ['ignore', 'pipe', 'inherit'] }));
+    return summarizeConsumers(await Promise.all(children.map((c) => collect(c, 'vidbus consumer'))));
+  } finally {
+    producer.kill('SIGKILL');
+    await exited;
+  }
+}
+
+/** The one-hop Node wake floor. */
+async function pacedWakeFloor(consumers: number, fps: number): Promise<Measured> {
+  const reports: Promise<ChildReport>[] = [];
+  const senders: Promise<unknown>[] = [];
+  const paths: string[] = [];
+  try {
+    for (let i = 0; i < consumers; i++) {
+      const path = `/dev/shm/vidbus-bench-wake-${process.pid}-${i}`;
+      paths.push(path);
+      const fd = openSync(path, 'w+');
+      ftruncateSync(fd, 4096);
+      closeSync(fd);
+      const token = randomBytes(8).toString('hex');
+      const child = spawn(process.execPath, [join(here, 'consumer-wake.js'), path, token], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const ready = waitForLine(child, '"ready"');
+      reports.push(collect(child, 'wake floor consumer'));
+      await ready;
+      const sender = spawn(join(out, 'wake-floor'), [path, token, String(fps), String(paced(fps))], { stdio: 'inherit' });
+      senders.push(new Promise((r) => sender.once('exit', r)));
+    }
+    await Promise.all(senders);
+    return summarizeConsumers(await Promise.all(reports));
+  } finally {
+    for (const p of paths) rmSync(p, { force: true });
+  }
+}
+
+function buildGstProbe(): string | undefined {
+  const flags = spawnSync('pkg-config', ['--cflags', '--libs', 'gstreamer-1.0'], { encoding: 'utf8' });
+  if (flags.status !== 0) return undefined;
+  const bin = join(out, 'gst-probe');
+  const r = spawnSync('cc', ['-std=gnu11', '-O2', '-Wall', '-Wextra', '-Werror', join(root, 'bench/c/gst-probe.c'), ...flags.stdout.trim().split(/\s+/), '-o', bin], { stdio: 'inherit' });
+  return r.status === 0 ? bin : undefined;
+}
+
+const testSource = (w: number, h: number, fps: number) =>
+  `videotestsrc is-live=true pattern=black num-buffers=${paced(fps) + 20} ! video/x-raw,format=RGBA,width=${w},height=${h},framerate=${fps}/1`;
+
+/** A gst-probe producer and a gst-probe consumer; the producer is stopped once the consumer has its frames. */
+async function gstPair(producerPipeline: string, consumerPipeline: string, fps: number, env: NodeJS.ProcessEnv, ready: () => Promise<void>): Promise<Measured> {
+  const producer = spawn(gstProbe!, ['stamp', String(paced(fps) + 20), producerPipeline], { env, stdio: ['ignore', 'ignore', 'ignore'] });
+  const exited = new Promise((r) => producer.once('exit', r));
+  try {
+    await ready();
+    const consumer = spawn(gstProbe!, ['measure', String(paced(fps)), consumerPipeline], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    return summarizeConsumers([await collect(consumer, 'gst-probe consumer')]);
+  } finally {
+    producer.kill('SIGTERM');
+    await exited;
+    // shmsink leaves its shm area behind when stopped.
+    for (const f of readdirSync('/dev/shm')) if (f.startsWith(`shmpipe.${producer.pid}.`)) rmSync(join('/dev/shm', f), { force: true });
+  }
+}
+
+function pacedShm(w: number, h: number, fps: number): Promise<Measured> {
+  const socket = join(tmpdir(), `vidbus-bench-shm-${process.pid}`);
+  rmSync(socket, { force: true });
+  const producer = `${testSource(w, h, fps)} ! shmsink name=probe socket-path=${socket} shm-size=${w * h * 4 * 8 + 65536} wait-for-connection=true sync=false`;
+  const consumer = `shmsrc socket-path=${socket} is-live=true ! fakesink name=probe sync=false`;
+  return gstPair(producer, consumer, fps, process.env, async () => {
+    for (let i = 0; i < 100 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 50));
+  }).finally(() => rmSync(socket, { force: true }));
+}
+
+let session: DesktopSession | undefined;
+function pacedPipeWire(w: number, h: number, fps: number): Promise<Measured> {
+  const node = `vidbus-bench-${process.pid}`;
+  const producer = `${testSource(w, h, fps)} ! pipewiresink name=probe mode=provide stream-properties="props,node.name=${node},media.class=Video/Source" sync=false`;
+  const consumer = `pipewiresrc target-object=${node} always-copy=false ! video/x-raw,format=RGBA,width=${w},height=${h},framerate=${fps}/1 ! fakesink name=probe sync=false`;
+  return gstPair(producer, consumer, fps, session!.env, async () => {
+    for (let i = 0; i < 100; i++) {
+      const dump = spawnSync('pw-dump', [], { env: session!.env, encoding: 'utf8', maxBuffer: 1 << 26 }).stdout;
+      if (dump.includes(`"node.name": "${node}"`)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+}
+
+// ---------------------------------------------------------------- max rate
+
+/** Publishes as fast as it can for `seconds`; returns [producer CPU ms, frames]. */
+async function drive(publish: () => boolean | Promise<boolean>): Promise<[number, number]> {
   const cpu0 = process.cpuUsage();
   const started = performance.now();
   let frames = 0;
-  if (periodMs === 0) {
-    while (performance.now() - started < seconds * 1000) {
-      for (let i = 0; i < 64; i++) if (await publish()) frames++;
-      await new Promise((r) => setImmediate(r));
-    }
-  } else {
-    const total = Math.round((seconds * 1000) / periodMs);
-    for (let i = 0; i < total; i++) {
-      const due = started + (i + 1) * periodMs;
-      await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
-      if (await publish()) frames++;
-    }
+  while (performance.now() - started < seconds * 1000) {
+    for (let i = 0; i < 64; i++) if (await publish()) frames++;
+    await new Promise((r) => setImmediate(r));
   }
   const cpu = process.cpuUsage(cpu0);
   return [(cpu.user + cpu.system) / 1000, frames];
 }
 
-async function benchVidbus(w: number, h: number, consumers: number, periodMs: number): Promise<Row> {
+async function maxVidbus(w: number, h: number, consumers: number): Promise<Row> {
   const name = `bench-${process.pid}`;
   const producer = await createProducer(name, { width: w, height: h, format: 'RGBA', slots: 8 });
   const children = Array.from({ length: consumers }, () => spawn(process.execPath, [join(here, 'consumer-bus.js'), name], { stdio: ['ignore', 'pipe', 'inherit'] }));
-  const reports = Promise.all(children.map(collect));
+  const reports = Promise.all(children.map((c) => collect(c, 'vidbus consumer')));
   while (producer.stats().consumers < consumers) await new Promise((r) => setTimeout(r, 5));
   await new Promise((r) => setTimeout(r, 100));
   let n = 0;
-  const [cpuMs, frames] = await drive(periodMs, () => {
+  const [cpuMs] = await drive(() => {
     const frame = producer.loan();
     if (!frame) return false;
     frame.data[0] = n++ & 255; // touch the slot, as the C floor does
@@ -102,10 +252,11 @@ async function benchVidbus(w: number, h: number, consumers: number, periodMs: nu
     return true;
   });
   producer.close();
-  return summarize(await reports, cpuMs, frames);
+  return summarizeAll(await reports, cpuMs);
 }
 
-async function benchSocket(w: number, h: number, consumers: number, periodMs: number): Promise<Row> {
+/** Whole frames over a UNIX socket; paced at `fps` or as fast as it goes (0). */
+async function socketRow(w: number, h: number, consumers: number, fps: number): Promise<Row> {
   const frameBytes = w * h * 4;
   const path = join(tmpdir(), `vidbus-bench-${process.pid}.sock`);
   if (existsSync(path)) unlinkSync(path);
@@ -115,74 +266,121 @@ async function benchSocket(w: number, h: number, consumers: number, periodMs: nu
   const children = Array.from({ length: consumers }, () =>
     spawn(process.execPath, [join(here, 'consumer-socket.js'), path, String(frameBytes)], { stdio: ['ignore', 'pipe', 'inherit'] }),
   );
-  const reports = Promise.all(children.map(collect));
+  const reports = Promise.all(children.map((c) => collect(c, 'socket consumer')));
   while (sockets.length < consumers) await new Promise((r) => setTimeout(r, 5));
   const frame = Buffer.alloc(frameBytes + 16);
   let seq = 0n;
-  const [cpuMs, frames] = await drive(periodMs, async () => {
+  const send = async () => {
     frame.writeBigUInt64LE(++seq, 0);
     frame.writeBigUInt64LE(process.hrtime.bigint(), 8);
-    const pending = sockets.map((s) => (s.write(frame) ? null : new Promise((r) => s.once('drain', r))));
-    await Promise.all(pending);
+    await Promise.all(sockets.map((s) => (s.write(frame) ? null : new Promise((r) => s.once('drain', r)))));
     return true;
-  });
+  };
+  let cpuMs = 0;
+  if (fps === 0) [cpuMs] = await drive(send);
+  else {
+    const period = 1000 / fps;
+    const started = performance.now();
+    for (let i = 0; i < paced(fps); i++) {
+      await new Promise((r) => setTimeout(r, Math.max(0, started + (i + 1) * period - performance.now())));
+      await send();
+    }
+  }
   for (const s of sockets) s.end();
-  const result = summarize(await reports, cpuMs, frames);
+  const result = fps === 0 ? summarizeAll(await reports, cpuMs) : summarizeConsumers(await reports);
   server.close();
   return result;
 }
 
-/** The Node wake floor: futex -> native waiter thread -> event loop, no bus logic. */
-async function benchNodeWake(consumers: number, periodMs: number): Promise<Row> {
-  const path = `/dev/shm/vidbus-bench-wake-${process.pid}`;
-  const fd = openSync(path, 'w+');
-  ftruncateSync(fd, 4096);
-  const mapping = new Mapping(fd, 4096, true);
-  const i32 = new Int32Array(mapping.buffer);
-  const i64 = new BigInt64Array(mapping.buffer);
-  const children = Array.from({ length: consumers }, () => spawn(process.execPath, [join(here, 'consumer-waiter.js'), path], { stdio: ['ignore', 'pipe', 'inherit'] }));
-  const reports = Promise.all(children.map(collect));
-  await new Promise((r) => setTimeout(r, 300));
-  // Paced only: at max rate this would measure a busy loop, not a wake.
-  const [cpuMs, frames] = await drive(periodMs, () => {
-    Atomics.store(i64, 1, process.hrtime.bigint());
-    Atomics.add(i32, 0, 1);
-    futexWake(mapping.buffer, 0);
-    return true;
-  });
-  Atomics.store(i32, 1, 1);
-  futexWake(mapping.buffer, 0);
-  const result = summarize(await reports, cpuMs, frames);
-  mapping.release();
-  closeSync(fd);
-  unlinkSync(path);
-  return result;
-}
+// ---------------------------------------------------------------- report
 
 const fmt = (v: number, digits = 0) => (v >= 100 ? v.toFixed(0) : v.toFixed(digits));
-const bin = floorBinary();
-console.log(`vidbus benchmark  node ${process.version}  load ${loadavg()[0]!.toFixed(2)}  ${seconds} s per run`);
-console.log('');
-console.log('| frame | consumers | mode | transport | frames/s | p50 µs | p99 µs | max µs | CPU ms/frame (all) | p50 vs floor |');
-console.log('|---|---|---|---|---|---|---|---|---|---|');
-for (const [w, h] of sizes) {
-  for (const consumers of consumerCounts) {
-    for (const mode of modes) {
-      const periodMs = mode === 'max' ? 0 : 1000 / Number(mode);
-      const floor = benchFloor(bin, w, h, consumers, periodMs, seconds);
-      const bus = await benchVidbus(w, h, consumers, periodMs);
-      const sock = await benchSocket(w, h, consumers, periodMs);
+const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
+const floorBin = floorBinary();
+const gstProbe = buildGstProbe();
+const wakeFloorBuilt = spawnSync('cc', ['-std=gnu11', '-O2', '-Wall', '-Wextra', '-Werror', join(root, 'bench/c/wake-floor.c'), '-o', join(out, 'wake-floor')], { stdio: 'inherit' }).status === 0;
+if (!existsSync(C_PRODUCE)) throw new Error('npm run bench needs libvidbus: make -C libvidbus');
+const hasPipeWire = gstProbe !== undefined && spawnSync('sh', ['-c', 'command -v pipewire && command -v wireplumber && gst-inspect-1.0 pipewiresink'], { stdio: 'ignore' }).status === 0;
+if (hasPipeWire && modes.some((m) => m !== 'max')) session = await DesktopSession.start({ portal: false });
+
+const missing = [!gstProbe && 'GStreamer (libgstreamer1.0-dev)', !hasPipeWire && 'PipeWire (pipewire, wireplumber, gstreamer1.0-pipewire)', !wakeFloorBuilt && 'the wake floor'].filter(Boolean);
+console.log(`vidbus benchmark  node ${process.version}  load ${loadavg()[0]!.toFixed(2)}  ${seconds} s per run${missing.length ? `  (not measured, missing: ${missing.join(', ')})` : ''}`);
+
+interface Targets {
+  label: string;
+  rows: Map<string, Measured>;
+  fourConsumers?: Measured;
+}
+const targets: Targets[] = [];
+
+try {
+  for (const mode of modes.filter((m) => m !== 'max')) {
+    const fps = Number(mode);
+    console.log(`\n**Paced, ${fps} fps** (consumer CPU: the consumer process alone; C floor: all its processes)\n`);
+    console.log('| frame | consumers | transport | frames/s | p50 µs | p99 µs | max µs | consumer CPU ms/frame | p50 vs C floor |');
+    console.log('|---|---|---|---|---|---|---|---|---|');
+    for (const [w, h] of sizes) {
+      for (const consumers of consumerCounts) {
+        const rows: [string, Measured][] = [
+          ['vidbus, for await', await pacedVidbus(w, h, consumers, fps, [])],
+          ['vidbus, subscribe()', await pacedVidbus(w, h, consumers, fps, ['--api', 'subscribe'])],
+        ];
+        if (consumers === 1) rows.push(['vidbus, low-latency mode', await pacedVidbus(w, h, consumers, fps, ['--api', 'subscribe', '--wakeup', 'poll'])]);
+        if (wakeFloorBuilt) rows.push(['Node one-hop wake floor', await pacedWakeFloor(consumers, fps)]);
+        if (consumers === 1 && gstProbe) rows.push(['GStreamer shmsink → shmsrc', await pacedShm(w, h, fps)]);
+        if (consumers === 1 && session) rows.push(['PipeWire pipewiresink → pipewiresrc', await pacedPipeWire(w, h, fps)]);
+        rows.push(['net socket', await socketRow(w, h, consumers, fps)]);
+        const floor = benchFloor(floorBin, w, h, consumers, 1000 / fps, seconds);
+        rows.push(['C floor', floor]);
+        for (const [name, r] of rows) {
+          const spin = r.spinUsPerFrame !== undefined ? ` (polling ${fmt(r.spinUsPerFrame)} µs)` : '';
+          console.log(
+            `| ${w}x${h} | ${consumers} | ${name} | ${fmt(r.fps)} | ${fmt(r.p50Us, 1)} | ${fmt(r.p99Us, 1)} | ${fmt(r.maxUs)} | ${r.cpuMsPerFrame.toFixed(3)}${spin} | ${ratio(r.p50Us, floor.p50Us)} |`,
+          );
+        }
+        const label = `${w}x${h} ${fps} fps`;
+        if (consumers === 1) targets.push({ label, rows: new Map(rows) });
+        else if (consumers === 4) {
+          const t = targets.find((x) => x.label === label);
+          if (t) t.fourConsumers = rows[0]![1];
+        }
+      }
+    }
+  }
+} finally {
+  await session?.stop();
+}
+
+if (targets.length) {
+  console.log('\n**The targets of issue 16, from the rows above (1 consumer unless said)**\n');
+  console.log('| run | own work p50 / p99 µs (for await − wake floor) | subscribe() own work p50 / p99 µs | consumer CPU vs shm (for await, subscribe) | low-latency p50 vs shm | low-latency p99 vs shm | low-latency polling µs/frame | 4 consumers p50 vs 1 |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const t of targets) {
+    const bus = t.rows.get('vidbus, for await')!;
+    const sub = t.rows.get('vidbus, subscribe()')!;
+    const fast = t.rows.get('vidbus, low-latency mode');
+    const wake = t.rows.get('Node one-hop wake floor');
+    const shm = t.rows.get('GStreamer shmsink → shmsrc');
+    const own = (r: Measured) => (wake ? `${fmt(r.p50Us - wake.p50Us, 1)} / ${fmt(r.p99Us - wake.p99Us, 1)}` : 'n/a');
+    console.log(
+      `| ${t.label} | ${own(bus)} | ${own(sub)} | ${shm ? `${ratio(bus.cpuMsPerFrame, shm.cpuMsPerFrame)}, ${ratio(sub.cpuMsPerFrame, shm.cpuMsPerFrame)}` : 'n/a'} | ${fast && shm ? ratio(fast.p50Us, shm.p50Us) : 'n/a'} | ${fast && shm ? ratio(fast.p99Us, shm.p99Us) : 'n/a'} | ${fast?.spinUsPerFrame !== undefined ? fmt(fast.spinUsPerFrame) : 'n/a'} | ${t.fourConsumers ? ratio(t.fourConsumers.p50Us, bus.p50Us) : 'n/a'} |`,
+    );
+  }
+}
+
+if (modes.includes('max')) {
+  console.log('\n**Max rate** (a Node producer publishing as fast as it can; CPU: producer + consumers per delivered frame)\n');
+  console.log('| frame | consumers | transport | frames/s | p50 µs | p99 µs | max µs | CPU ms/frame (all) |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const [w, h] of sizes) {
+    for (const consumers of consumerCounts) {
       const rows: [string, Row][] = [
-        ['vidbus', bus],
-        ['net socket', sock],
+        ['vidbus', await maxVidbus(w, h, consumers)],
+        ['net socket', await socketRow(w, h, consumers, 0)],
+        ['C floor', benchFloor(floorBin, w, h, consumers, 0, seconds)],
       ];
-      if (periodMs > 0) rows.push(['Node wake floor', await benchNodeWake(consumers, periodMs)]);
-      rows.push(['C floor', floor]);
-      const label = mode === 'max' ? 'max rate' : `${mode} fps`;
       for (const [name, r] of rows) {
-        console.log(
-          `| ${w}x${h} | ${consumers} | ${label} | ${name} | ${fmt(r.fps)} | ${fmt(r.p50Us, 1)} | ${fmt(r.p99Us, 1)} | ${fmt(r.maxUs)} | ${r.cpuMsPerFrame.toFixed(3)} | ${(r.p50Us / Math.max(floor.p50Us, 0.1)).toFixed(2)}x |`,
-        );
+        console.log(`| ${w}x${h} | ${consumers} | ${name} | ${fmt(r.fps)} | ${fmt(r.p50Us, 1)} | ${fmt(r.p99Us, 1)} | ${fmt(r.maxUs)} | ${r.cpuMsPerFrame.toFixed(3)} |`);
       }
     }
   }

@@ -15,6 +15,7 @@
 #include "v4l2.h"
 #include "v4l2_buffers.h"
 #include "v4l2_enum.h"
+#include "timer.h"
 #include "waiter.h"
 #include "wake_socket.h"
 
@@ -68,6 +69,9 @@ static napi_value module_init(napi_env env, napi_value exports)
         EXPORT("wakeSocketDrain", vb_wake_socket_drain),
         EXPORT("wakeSenderOpen", vb_wake_sender_open),
         EXPORT("wakeSend", vb_wake_send),
+        EXPORT("timerCreate", vb_timer_create),
+        EXPORT("timerArm", vb_timer_arm),
+        EXPORT("timerRead", vb_timer_read),
         EXPORT("pixelsFit", vb_pixels_fit_js),
         EXPORT("fxMaskToAlpha", vb_fx_mask_to_alpha),
         EXPORT("fxBlur", vb_fx_blur),

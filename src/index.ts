@@ -14,7 +14,8 @@
 export { createProducer, Producer, LoanedFrame } from './bus/producer.js';
 export type { ProducerOptions, PublishOptions, ProducerStats } from './bus/producer.js';
 export { openConsumer, Consumer } from './bus/consumer.js';
-export type { ConsumerOptions, ConsumerStats, ConsumerEvents, NextOptions, LostReason } from './bus/consumer.js';
+export type { ConsumerOptions, ConsumerStats, ConsumerEvents, NextOptions, LostReason, SubscribeOptions, Subscription, Wakeup } from './bus/consumer.js';
+export type { EarlyWakeStats } from './bus/early-wake.js';
 export { Frame } from './bus/frame.js';
 export { listStreams, inspectStream } from './bus/streams.js';
 export type { StreamInfo, StreamStatus, ListOptions } from './bus/streams.js';

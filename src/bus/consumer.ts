@@ -39,6 +39,8 @@ import { checkBoolean, checkInteger, checkOneOf, rejectUnknownOptions } from '..
 import type { StreamDescription } from './header.js';
 import { CtlViews, DataViews } from './views.js';
 import { SocketSleeper, type Sleeper } from './wake.js';
+import { EarlyWake, type EarlyWakeStats } from './early-wake.js';
+import type { PreciseTimer } from '../native/precise-timer.js';
 
 /** Options of openConsumer(). */
 export interface ConsumerOptions {
@@ -53,10 +55,16 @@ export interface ConsumerOptions {
   /**
    * How to be woken: 'auto' (default) uses the one-hop wake socket when the
    * producer offers it, else the futex; 'futex' always sleeps on the futex
-   * through a native thread (for comparison, or where sockets are unwanted).
+   * through a native thread (for comparison, or where sockets are unwanted);
+   * 'poll' is the low-latency mode: once the producer's rhythm is known,
+   * wake just before each frame is due and poll for it (a little CPU per
+   * frame, reported in stats().lowLatency), sleeping as 'auto' otherwise.
    */
-  wakeup?: 'auto' | 'futex';
+  wakeup?: Wakeup;
 }
+
+/** How a consumer is woken: see ConsumerOptions.wakeup. */
+export type Wakeup = 'auto' | 'futex' | 'poll';
 
 const CONSUMER_OPTIONS = ['policy', 'follow', 'openTimeoutMs', 'livenessIntervalMs', 'wakeup'] as const;
 
@@ -84,6 +92,8 @@ export interface ConsumerStats {
   producerLost: number;
   /** publish -> handed over, over the last frames */
   latency: LatencySummary;
+  /** what the low-latency mode did (wakeup 'poll' only) */
+  lowLatency?: EarlyWakeStats;
 }
 
 /** Why a producer went away: it closed the stream, or it died (kill -9, crash). */
@@ -146,7 +156,15 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   private readonly latency = new LatencyWindow();
   private readonly openTimeoutMs: number;
   private readonly livenessIntervalMs: number;
-  private readonly wakeup: 'auto' | 'futex';
+  private readonly wakeup: Wakeup;
+  /** the low-latency mode's rhythm and timer (wakeup 'poll') */
+  private readonly early: EarlyWake | undefined;
+  /** the notify word when the early wake was planned: polling waits for it to change */
+  private pollNotify = 0;
+  private readonly landed = (): boolean => {
+    const a = this.attachment;
+    return a === undefined || Atomics.load(a.data.i32, DataViews.notify) !== this.pollNotify;
+  };
   private watcher: FSWatcher | undefined;
   private wakeWatch: (() => void) | undefined;
   /** the one-hop wake socket, made on the first attachment whose producer offers it */
@@ -165,7 +183,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     follow: boolean,
     openTimeoutMs: number,
     livenessIntervalMs: number,
-    wakeup: 'auto' | 'futex',
+    wakeup: Wakeup,
     attachment: Attachment | undefined,
   ) {
     super();
@@ -175,6 +193,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     this.openTimeoutMs = openTimeoutMs;
     this.livenessIntervalMs = livenessIntervalMs;
     this.wakeup = wakeup;
+    this.early = wakeup === 'poll' ? new EarlyWake() : undefined;
     this.setAttachment(attachment);
   }
 
@@ -218,7 +237,8 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     this.owner = a ? this.makeOwner(a) : undefined;
     if (a === undefined) return;
     this.lastSeq = startingPoint(a);
-    if (a.wakesSockets && this.wakeup === 'auto') {
+    this.early?.reset();
+    if (a.wakesSockets && this.wakeup !== 'futex') {
       // Fall back to the futex if this process cannot bind a socket.
       try {
         if (this.socket === undefined) {
@@ -313,6 +333,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     this.received++;
     const publishTimestamp = i64[DataViews.desc64(slot, D.publishMonoNs)]!;
     this.latency.add(Number(now - publishTimestamp) / 1000);
+    this.early?.observe(Number(seq), Number(publishTimestamp));
     const ctl = a.ctl.i32;
     ctl[a.rec32(R.received)] = this.received;
     ctl[a.rec32(R.missed)] = this.missed;
@@ -406,6 +427,22 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
         if (this.attachment !== a) continue;
         const remaining = deadline === Infinity ? Infinity : deadline - Date.now();
         if (remaining <= 0) return null;
+        const wakeAt = this.planEarlyWake(notify, remaining);
+        if (wakeAt !== undefined) {
+          // Sleep on the socket too, so a frame earlier than predicted wakes us at once.
+          const socket = this.sleeperFor(a).mode === WaitMode.Socket ? this.announceSleep(a, notify) : undefined;
+          if (socket) this.sleeping = socket;
+          const early = await new Promise<boolean>((resolve) => {
+            this.early!.timer.at(wakeAt, () => resolve(true));
+            socket?.sleep(notify, Math.min(remaining, this.livenessIntervalMs), () => resolve(false));
+          });
+          if (early) this.earlyWoken(a);
+          else this.early!.timer.cancel();
+          if (this.attachment === a) Atomics.store(a.ctl.i32, a.rec32(R.waiting), WaitMode.Awake);
+          this.sleeping = undefined;
+          if (early && !this.closed && !signal?.aborted) this.pollForFrame();
+          continue;
+        }
         const sleeper = this.announceSleep(a, notify);
         if (sleeper === undefined) continue;
         this.sleeping = sleeper;
@@ -417,6 +454,31 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
       this.busy = false;
       if (onAbort) signal!.removeEventListener('abort', onAbort);
     }
+  }
+
+  /**
+   * Low-latency mode: when to wake before the next frame (monotonic ns), or
+   * undefined to sleep normally (no rhythm yet, this frame was polled for
+   * already, or the caller's deadline comes first).
+   */
+  private planEarlyWake(notify: number, remainingMs: number): number | undefined {
+    const wakeAt = this.early?.plan();
+    if (wakeAt === undefined) return undefined;
+    if (remainingMs !== Infinity && (wakeAt - Number(monoNs())) / 1e6 >= remainingMs) return undefined;
+    this.pollNotify = notify;
+    return wakeAt;
+  }
+
+  /** @internal Low-latency mode: the early wake came first; stop sleeping on the socket (the producer sends nothing while we poll). */
+  earlyWoken(a: Attachment): void {
+    this.sleeping?.cancel();
+    this.sleeping = undefined;
+    if (this.attachment === a) Atomics.store(a.ctl.i32, a.rec32(R.waiting), WaitMode.Awake);
+  }
+
+  /** @internal Low-latency mode, at the early wake: polls until a publish lands or the window ends. */
+  pollForFrame(): void {
+    this.early!.poll(this.landed, Number(monoNs()));
   }
 
   /** A closed stream's last frames, then lose('closed'); null while it is open. */
@@ -432,6 +494,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   /** @internal Ends a wait in progress (abort, close): it re-checks and sees why. */
   interruptWait(): void {
     this.sleeping?.interrupt();
+    this.early?.timer.fireNow();
     this.wakeWatch?.();
   }
 
@@ -473,6 +536,13 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
         continue;
       }
       if (this.attachment !== a) continue;
+      const wakeAt = this.planEarlyWake(notify, Infinity);
+      if (wakeAt !== undefined) {
+        // Sleep on the socket too, so a frame earlier than predicted wakes us at once.
+        const socket = this.sleeperFor(a).mode === WaitMode.Socket ? this.announceSleep(a, notify) : undefined;
+        if (socket) this.sleeping = socket;
+        return sub.wakeEarly(this.early!.timer, wakeAt, a, socket, notify, this.livenessIntervalMs);
+      }
       const sleeper = this.announceSleep(a, notify);
       if (sleeper === undefined) continue;
       this.sleeping = sleeper;
@@ -483,6 +553,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
 
   /** @internal the end of a subscription's sleep */
   wokenFor(sub: FrameSubscription, a: Attachment, sleeper: Sleeper, notify: number, timedOut: boolean): void {
+    this.early?.timer.cancel();
     const last = this.afterSleep(a, sleeper, notify, timedOut);
     if (last) sub.hand(last);
   }
@@ -605,6 +676,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
       holding: this.holding.size,
       producerLost: this.producerLost,
       latency: this.latency.summary(),
+      ...(this.early ? { lowLatency: this.early.stats() } : {}),
     };
   }
 
@@ -618,6 +690,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     this.attachment?.detach();
     this.setAttachment(undefined);
     this.socket?.close();
+    this.early?.close();
   }
 
   /** True once close() ran. */
@@ -648,6 +721,16 @@ class FrameSubscription implements Subscription {
   private sleeper: Sleeper | undefined;
   private notifyAt = 0;
   private readonly onAbort = (): void => this.close();
+  private readonly onEarlyWake = (): void => {
+    try {
+      this.consumer.earlyWoken(this.asleepOn!);
+      if (!this.stopped) this.consumer.pollForFrame();
+    } catch (e) {
+      this.finish(e);
+      return;
+    }
+    this.pump();
+  };
   // Bound once: the per-frame path makes no closures.
   private readonly pump = (): void => {
     try {
@@ -696,6 +779,15 @@ class FrameSubscription implements Subscription {
     this.sleeper = sleeper;
     this.notifyAt = notify;
     sleeper.sleep(notify, timeoutMs, this.onWake);
+  }
+
+  /** @internal low-latency mode: wakes at `atNs`, polls for the frame, carries on */
+  wakeEarly(timer: PreciseTimer, atNs: number, a: Attachment, socket: Sleeper | undefined, notify: number, timeoutMs: number): void {
+    this.asleepOn = a;
+    this.sleeper = socket;
+    this.notifyAt = notify;
+    timer.at(atNs, this.onEarlyWake);
+    socket?.sleep(notify, timeoutMs, this.onWake);
   }
 
   /** @internal yields to the event loop, then carries on */
@@ -752,7 +844,7 @@ export async function openConsumer(name: string, options: ConsumerOptions = {}):
   const follow = checkBoolean('follow', options.follow ?? false);
   const openTimeoutMs = checkInteger('openTimeoutMs', options.openTimeoutMs ?? 2000, 0, 2 ** 31);
   const livenessIntervalMs = checkInteger('livenessIntervalMs', options.livenessIntervalMs ?? 250, 10, 60000);
-  const wakeup = checkOneOf('wakeup', options.wakeup ?? 'auto', ['auto', 'futex'] as const);
+  const wakeup = checkOneOf('wakeup', options.wakeup ?? 'auto', ['auto', 'futex', 'poll'] as const);
   const result = await attach(name, policy, openTimeoutMs);
   if (result === 'missing' && !follow) throw streamNotFound(name);
   return new Consumer(name, policy, follow, openTimeoutMs, livenessIntervalMs, wakeup, result === 'missing' ? undefined : result);

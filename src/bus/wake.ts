@@ -29,6 +29,8 @@ export interface Sleeper {
   sleep(expected: number, timeoutMs: number, done: WakeCallback): void;
   /** Ends a sleep in progress as a wake (abort, close). */
   interrupt(): void;
+  /** Drops a sleep in progress without calling its callback (something else woke the consumer first). */
+  cancel(): void;
   /** Idempotent; a sleep in progress ends as a wake. */
   close(): void;
 }
@@ -56,6 +58,12 @@ export class FutexSleeper implements Sleeper {
   interrupt(): void {
     // A spurious wake for other sleepers on this stream, who simply re-check.
     if (this.done) futexWake(this.buffer, H.notify);
+  }
+
+  cancel(): void {
+    // The thread stays in its wait until the next publish or its timeout;
+    // its result is then ignored.
+    this.done = undefined;
   }
 
   close(): void {
@@ -153,6 +161,14 @@ export class SocketSleeper implements Sleeper {
 
   interrupt(): void {
     this.finish(false);
+  }
+
+  cancel(): void {
+    if (this.done === undefined) return;
+    this.done = undefined;
+    if (this.deadline !== undefined) clearTimeout(this.deadline);
+    this.deadline = undefined;
+    if (this.pins === 0) this.keepAlive(false);
   }
 
   close(): void {

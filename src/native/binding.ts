@@ -54,6 +54,9 @@ export interface Native {
   wakeSocketDrain(fd: number): number;
   wakeSenderOpen(): number;
   wakeSend(fd: number, token: bigint): number;
+  timerCreate(): number;
+  timerArm(fd: number, atNs: number): void;
+  timerRead(fd: number): number;
   fxMaskToAlpha(mask: Float32Array, maskWidth: number, maskHeight: number, alpha: Uint8Array, width: number, height: number): void;
   fxBlur(src: Uint8Array, dst: Uint8Array, width: number, height: number, radius: number): void;
   fxComposite(fg: Uint8Array, bg: Uint8Array, alpha: Uint8Array, out: Uint8Array, width: number, height: number): void;
@@ -157,6 +160,9 @@ export const NATIVE_EXPORTS: readonly (keyof Native)[] = [
   'wakeSocketDrain',
   'wakeSenderOpen',
   'wakeSend',
+  'timerCreate',
+  'timerArm',
+  'timerRead',
   'pixelsFit',
   'fxMaskToAlpha',
   'fxBlur',

@@ -117,17 +117,6 @@ export class Waiter implements Disposable {
     native().waiterArm(this.handle, expected >>> 0, Math.max(0, Math.ceil(timeoutMs)));
   }
 
-  /** The same as a promise. */
-  wait(expected: number, timeoutMs: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      try {
-        this.arm(expected, timeoutMs, resolve);
-      } catch (e) {
-        reject(e);
-      }
-    });
-  }
-
   /** Stops the thread; a wait in progress ends as woken. */
   close(): void {
     if (this.handle === undefined) return;

@@ -1,0 +1,41 @@
+/**
+ * The one-hop Node wake floor: a Node process woken through a wake socket
+ * watched by its own event loop, exactly as a vidbus consumer is
+ * (src/bus/wake.ts), including reading the datagram, with no bus logic.
+ * bench/consumer-wake.js PATH TOKEN_HEX; bench/c/wake-floor.c sends.
+ * Reports one JSON line when the sender sets word 1.
+ */
+import { openSync } from 'node:fs';
+import { FdWatch } from '../src/native/fd-watch.js';
+import { closeFd, drainWakeSocket, Mapping, openWakeSocket } from '../src/native/shm.js';
+
+const fd = openSync(process.argv[2]!, 'r');
+const mapping = new Mapping(fd, 4096, false);
+const words = new BigInt64Array(mapping.buffer);
+const socket = openWakeSocket(BigInt(`0x${process.argv[3]}`));
+if (socket === null) throw new Error('wake socket name taken');
+const latencies = new Float64Array(1 << 20);
+let received = 0;
+let cpuStart: NodeJS.CpuUsage | undefined;
+let first = 0n;
+let last = 0n;
+process.stdout.write('{"type":"ready"}\n');
+const watch = new FdWatch(socket, () => {
+  const now = process.hrtime.bigint();
+  drainWakeSocket(socket);
+  if (Atomics.load(words, 1) === 1n) {
+    watch.stop();
+    closeFd(socket);
+    const cpu = process.cpuUsage(cpuStart);
+    process.stdout.write(
+      `${JSON.stringify({ received, seconds: Number(last - first) / 1e9, cpuMs: (cpu.user + cpu.system) / 1000, latencies: Array.from(latencies.subarray(0, received)) })}\n`,
+    );
+    return;
+  }
+  if (cpuStart === undefined) {
+    cpuStart = process.cpuUsage();
+    first = now;
+  }
+  last = now;
+  if (received < latencies.length) latencies[received++] = Number(now - Atomics.load(words, 0)) / 1000;
+});
