@@ -143,30 +143,23 @@ async function pacedVidbus(w: number, h: number, consumers: number, fps: number,
   }
 }
 
-/** The one-hop Node wake floor. */
+/** The one-hop Node wake floor: one sender waking `consumers` processes in turn, as a producer does. */
 async function pacedWakeFloor(consumers: number, fps: number): Promise<Measured> {
-  const reports: Promise<ChildReport>[] = [];
-  const senders: Promise<unknown>[] = [];
-  const paths: string[] = [];
+  const path = `/dev/shm/vidbus-bench-wake-${process.pid}`;
+  const fd = openSync(path, 'w+');
+  ftruncateSync(fd, 4096);
+  closeSync(fd);
   try {
-    for (let i = 0; i < consumers; i++) {
-      const path = `/dev/shm/vidbus-bench-wake-${process.pid}-${i}`;
-      paths.push(path);
-      const fd = openSync(path, 'w+');
-      ftruncateSync(fd, 4096);
-      closeSync(fd);
-      const token = randomBytes(8).toString('hex');
-      const child = spawn(process.execPath, [join(here, 'consumer-wake.js'), path, token], { stdio: ['ignore', 'pipe', 'inherit'] });
-      const ready = waitForLine(child, '"ready"');
-      reports.push(collect(child, 'wake floor consumer'));
-      await ready;
-      const sender = spawn(join(out, 'wake-floor'), [path, token, String(fps), String(paced(fps))], { stdio: 'inherit' });
-      senders.push(new Promise((r) => sender.once('exit', r)));
-    }
-    await Promise.all(senders);
+    const tokens = Array.from({ length: consumers }, () => randomBytes(8).toString('hex'));
+    const children = tokens.map((token) => spawn(process.execPath, [join(here, 'consumer-wake.js'), path, token], { stdio: ['ignore', 'pipe', 'inherit'] }));
+    const ready = children.map((c) => waitForLine(c, '"ready"'));
+    const reports = children.map((c) => collect(c, 'wake floor consumer'));
+    await Promise.all(ready);
+    const sender = spawn(join(out, 'wake-floor'), [path, String(fps), String(paced(fps)), ...tokens], { stdio: 'inherit' });
+    await new Promise((r) => sender.once('exit', r));
     return summarizeConsumers(await Promise.all(reports));
   } finally {
-    for (const p of paths) rmSync(p, { force: true });
+    rmSync(path, { force: true });
   }
 }
 

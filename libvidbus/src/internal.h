@@ -48,7 +48,7 @@ enum { D_SEQ = 0, D_SIZE = 8, D_FLAGS = 12, D_CAPTURE_MONO_NS = 16, D_CAPTURE_WA
 enum { C_MAGIC = 0, C_VERSION = 4, C_RECORD_COUNT = 8, C_RECORD_BYTES = 12, C_HOLDS_PER_RECORD = 16, C_RECORDS_OFFSET = 20, C_DATA_INODE = 24 };
 enum { R_GENERATION = 0, R_ACTIVE = 4, R_PID = 8, R_WAITING = 12, R_POLICY = 16, R_EXPIRED = 20, R_RECEIVED = 24, R_MISSED = 28, R_OPENED_WALL_NS = 32, R_LAST_SEQ = 40, R_WAKE_TOKEN = 48, R_HOLDS = 64 };
 /* A record's `waiting` word: awake, asleep on the notify futex, asleep on its wake socket. */
-enum { WAIT_AWAKE = 0, WAIT_FUTEX = 1, WAIT_SOCKET = 2 };
+enum { WAIT_AWAKE = 0, WAIT_FUTEX = 1, WAIT_SOCKET = 2, WAIT_SOCKET_SIGNALLED = 3 };
 enum { HOLD_SEQ = 0, HOLD_SINCE = 8 };
 
 static inline size_t vb_record_offset(uint32_t i) { return VB_CTL_HEADER_BYTES + (size_t)i * VB_RECORD_BYTES; }

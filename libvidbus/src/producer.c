@@ -359,11 +359,18 @@ static bool wake_sleepers(vidbus_producer *p)
     bool futex = false;
     for (uint32_t i = 0; i < p->records; i++) {
         uint32_t mode = vb_load32(p->ctl, rec(i, R_WAITING));
-        if (mode == WAIT_AWAKE || !considered_live(p, i)) continue;
+        if (mode == WAIT_AWAKE || mode == WAIT_SOCKET_SIGNALLED || !considered_live(p, i)) continue;
         uint64_t token = mode == WAIT_SOCKET ? (uint64_t)vb_load64(p->ctl, rec(i, R_WAKE_TOKEN)) : 0;
         if (token != 0 && p->wake_fd < 0) p->wake_fd = vb_wake_sender_open();
-        if (token != 0 && p->wake_fd >= 0) vb_wake_send(p->wake_fd, token);
-        else futex = true;
+        if (token == 0 || p->wake_fd < 0) {
+            futex = true;
+            continue;
+        }
+        /* One datagram per sleep: mark it signalled first (a consumer that changed the word is awake or sleeping anew). */
+        uint32_t expected = WAIT_SOCKET;
+        if (__atomic_compare_exchange_n((uint32_t *)(p->ctl + rec(i, R_WAITING)), &expected, WAIT_SOCKET_SIGNALLED, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+            vb_wake_send(p->wake_fd, token);
+        }
     }
     return futex;
 }

@@ -100,11 +100,14 @@ export class ConsumerTable {
   wakeSleepers(sendWake: (token: bigint) => void): boolean {
     let futex = false;
     for (let i = 0; i < this.recordCount; i++) {
-      const mode = Atomics.load(this.ctl.i32, CtlViews.rec32(i, R.waiting));
-      if (mode === WaitMode.Awake || !this.considered(i)) continue;
+      const waiting = CtlViews.rec32(i, R.waiting);
+      const mode = Atomics.load(this.ctl.i32, waiting);
+      if (mode === WaitMode.Awake || mode === WaitMode.SocketSignalled || !this.considered(i)) continue;
       const token = mode === WaitMode.Socket ? BigInt.asUintN(64, Atomics.load(this.ctl.i64, CtlViews.rec64(i, R.wakeToken))) : 0n;
-      if (token !== 0n) sendWake(token);
-      else futex = true;
+      if (token === 0n) futex = true;
+      // One datagram per sleep: mark it signalled first (if the consumer
+      // changed the word meanwhile, it is awake or sleeping anew).
+      else if (Atomics.compareExchange(this.ctl.i32, waiting, WaitMode.Socket, WaitMode.SocketSignalled) === WaitMode.Socket) sendWake(token);
     }
     return futex;
   }

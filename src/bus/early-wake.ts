@@ -14,10 +14,12 @@
  * follows the grid, not the last publish (whose delay would add to the
  * error): the grid's phase is pulled to any frame that came earlier than
  * it says, and drifts slowly toward the frames otherwise. The margin is
- * the 90th percentile, over the last frames, of how late the timer fired
- * plus how much earlier than predicted the frame came; the window after
- * the predicted time is the 90th percentile of how much later it came. The CPU the mode costs is the polling, about margin plus
- * lateness per frame: `spinUsPerFrame` in the stats, printed by
+ * the 90th percentile, over the last 32 frames, of how late the timer
+ * fired plus how much earlier than predicted the frame came; the window
+ * after the predicted time is the 90th percentile of how much later it
+ * came (both retuned every 16 frames, off the per-frame path). The CPU the
+ * mode costs is the polling, about margin plus lateness per frame:
+ * `spinUsPerFrame` in the stats, printed by
  * `npm run bench` beside the latency.
  */
 import { PreciseTimer } from '../native/precise-timer.js';
@@ -45,27 +47,29 @@ export interface EarlyWakeStats {
   spinUsPerFrame: number;
 }
 
-/** The 90th percentile of the last HISTORY values. */
+/** Quantiles of the last HISTORY values (slots not yet filled count as 0). */
 class Recent {
   private readonly values = new Float64Array(HISTORY);
   private readonly sorted = new Float64Array(HISTORY);
-  private count = 0;
   private next = 0;
 
   add(value: number): void {
     this.values[this.next] = value;
     this.next = (this.next + 1) % HISTORY;
-    if (this.count < HISTORY) this.count++;
   }
 
-  p90(): number {
-    if (this.count === 0) return 0;
-    const sorted = this.sorted.subarray(0, this.count);
-    sorted.set(this.values.subarray(0, this.count));
-    sorted.sort();
-    return sorted[Math.min(this.count - 1, Math.floor(0.9 * this.count))]!;
+  /** The q-quantile; sorts HISTORY numbers, so call it now and then, not per frame. */
+  quantile(q: number): number {
+    this.sorted.set(this.values);
+    this.sorted.sort();
+    return this.sorted[Math.floor(q * (HISTORY - 1))]!;
   }
 }
+
+/** Frames between two updates of the margin and the window (their sorting is kept off the per-frame path). */
+const RETUNE_EVERY = 16;
+/** The quantile of the recent errors the margin and the window cover: higher costs more polling, lower lets more frames come outside them. */
+const COVER = 0.9;
 
 export class EarlyWake {
   readonly timer = new PreciseTimer();
@@ -114,8 +118,10 @@ export class EarlyWake {
       const error = this.dueNs - publishNs; // > 0: it came earlier than predicted
       this.lead.add((this.woke ? this.timerLateNs : 0) + Math.max(0, error));
       this.lag.add(Math.max(0, -error));
-      this.marginNs = clamp(this.lead.p90() + 10_000, MIN_MARGIN_NS, Math.min(MAX_MARGIN_NS, this.periodNs / 3));
-      this.windowNs = clamp(this.lag.p90() + 10_000, MIN_WINDOW_NS, MAX_WINDOW_NS);
+      if (this.frames % RETUNE_EVERY === 0) {
+        this.marginNs = clamp(this.lead.quantile(COVER) + 10_000, MIN_MARGIN_NS, Math.min(MAX_MARGIN_NS, this.periodNs / 3));
+        this.windowNs = clamp(this.lag.quantile(COVER) + 10_000, MIN_WINDOW_NS, MAX_WINDOW_NS);
+      }
       if (!this.woke) this.early++;
     }
     this.lastSeq = seq;

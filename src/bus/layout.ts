@@ -92,6 +92,8 @@ export const enum WaitMode {
   Awake = 0,
   Futex = 1,
   Socket = 2,
+  /** asleep on its socket, and the producer has sent the datagram (it swaps 2 for 3 first: one datagram per sleep) */
+  SocketSignalled = 3,
 }
 
 export const enum StreamState {

@@ -243,6 +243,8 @@ export class Producer {
   private published = 0;
   private dropped = 0;
   private lastSweepMs = 0;
+  /** pickSlot()'s scratch: slots it tried and found held */
+  private readonly triedSlots = new Uint8Array(MAX_SLOTS);
   /** the socket wakes are sent from, opened on the first consumer asleep on one */
   private wakeSender = -1;
   private readonly sendWake = (token: bigint): void => {
@@ -302,12 +304,12 @@ export class Producer {
     const latest = Atomics.load(this.data.i32, DataViews.latestSlot);
     const held = this.consumers.heldSequences();
     // Few slots (<= 64): repeated minimum search, no allocation.
-    let tried = 0n; // bitmask of slots already tried
+    const tried = this.triedSlots.fill(0);
     for (;;) {
       let best = -1;
       let bestSeq = 0n;
       for (let s = 0; s < this.slotCount; s++) {
-        if (s === latest || this.loaned[s] !== undefined || (tried >> BigInt(s)) & 1n) continue;
+        if (s === latest || this.loaned[s] !== undefined || tried[s] === 1) continue;
         const seq = this.slotSeq(s);
         if (seq > 0n && held.has(seq)) continue;
         if (best < 0 || seq < bestSeq) {
@@ -317,7 +319,7 @@ export class Producer {
       }
       if (best < 0) return -1;
       if (this.claim(best)) return best;
-      tried |= 1n << BigInt(best);
+      tried[best] = 1;
     }
   }
 

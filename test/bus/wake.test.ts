@@ -11,8 +11,8 @@ import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readSync, writeSync } from 'node:fs';
-import { createProducer, openConsumer, type Consumer, type Frame, type Producer } from '../../src/index.js';
-import { C_PRODUCE } from '../../conformance/peers.js';
+import { createProducer, openConsumer, type Consumer, type Frame, type Producer, type Wakeup } from '../../src/index.js';
+import { C_CONSUME, C_PRODUCE, consumeCommand, Peer } from '../../conformance/peers.js';
 import { CTL_HEADER_BYTES, H, R } from '../../src/bus/layout.js';
 import { ctlPath, dataPath } from '../../src/bus/names.js';
 import { shmEntries, spawnChild, uniqueName, type Child } from '../helpers.js';
@@ -30,7 +30,7 @@ afterEach(async () => {
 
 const NEVER = 60_000; // liveness interval: only a wake can deliver in time
 
-async function pair(options: { wakeup?: 'auto' | 'futex'; policy?: 'latest' | 'every'; beforeOpen?: (name: string) => void } = {}) {
+async function pair(options: { wakeup?: Wakeup; policy?: 'latest' | 'every'; beforeOpen?: (name: string) => void } = {}) {
   const name = uniqueName('wake');
   const producer = await createProducer(name, { width: 32, height: 16, format: 'GRAY8', slots: 8 });
   producers.push(producer);
@@ -159,6 +159,20 @@ describe('wake-ups', () => {
     }
   });
 
+  it('a C consumer (futex) and a Node consumer (socket) on one producer both get every frame', { skip: !existsSync(C_CONSUME) && 'make -C libvidbus first' }, async () => {
+    const { name, producer, consumer } = await pair();
+    const c = new Peer('C consumer', consumeCommand('c', { name, policy: 'every', count: 20, timeoutMs: 10_000 }));
+    try {
+      await c.waitFor('ready');
+      const got = await exchange(producer, consumer, 20);
+      assert.deepEqual(got, Array.from({ length: 20 }, (_, i) => i + 1));
+      assert.equal(await c.finish(15_000), 0, c.stderr);
+      assert.equal(c.frames().length, 20);
+    } finally {
+      c.kill();
+    }
+  });
+
   it('closing a consumer closes its wake socket and its watch', async () => {
     const before = openFds();
     for (let i = 0; i < 5; i++) {
@@ -168,6 +182,78 @@ describe('wake-ups', () => {
       producer.close();
     }
     assert.equal(openFds(), before);
+  });
+});
+
+describe("the low-latency mode (wakeup: 'poll')", () => {
+  /** A C producer at `fps` (paced on an absolute clock) and a poll-mode consumer of every frame. */
+  async function steady(fps: number, count: number): Promise<{ seqs: number[]; consumer: Consumer }> {
+    const name = uniqueName('wake');
+    const producer = spawn(C_PRODUCE, [name, '-s', '64x48', '-f', 'GRAY8', '-r', String(fps), '-n', String(count), '-l', '8', '-w', '1'], { stdio: 'ignore' });
+    try {
+      let consumer: Consumer | undefined;
+      for (let i = 0; i < 200 && consumer === undefined; i++) {
+        consumer = await openConsumer(name, { policy: 'every', wakeup: 'poll' }).catch(() => undefined);
+        if (consumer === undefined) await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.ok(consumer, 'the C producer created its stream');
+      consumers.push(consumer);
+      const seqs: number[] = [];
+      await consumer.subscribe((frame) => void seqs.push(frame.seq)).done;
+      return { seqs, consumer };
+    } finally {
+      producer.kill('SIGKILL');
+    }
+  }
+
+  it('finds frames of a steady producer by polling at the predicted time, and loses none', { skip: !existsSync(C_PRODUCE) && 'make -C libvidbus first' }, async () => {
+    const { seqs, consumer } = await steady(50, 100);
+    assert.deepEqual(seqs, Array.from({ length: 100 }, (_, i) => i + 1));
+    const low = consumer.stats().lowLatency!;
+    assert.ok(low, 'stats().lowLatency is there in poll mode');
+    assert.ok(low.hits > 10, `frames found by polling: ${JSON.stringify(low)}`);
+    assert.equal(low.hits + low.early + low.misses <= 100, true);
+    assert.ok(low.spinUsPerFrame > 0 && low.spinUsPerFrame < 2000, `polling per frame ${low.spinUsPerFrame} µs is bounded`);
+  });
+
+  it('an irregular producer still gets every frame through (the normal wake takes over)', async () => {
+    const { producer, consumer } = await pair({ wakeup: 'poll' });
+    const gaps = [5, 40, 3, 25, 12, 60, 8, 30, 2, 45, 15, 20, 5, 35, 10, 50];
+    const got: number[] = [];
+    const reading = (async () => {
+      for (let i = 0; i < gaps.length * 2; i++) {
+        const frame = await consumer.next({ timeoutMs: 10_000 });
+        assert.ok(frame);
+        got.push(frame.data[0]!);
+        frame.release();
+      }
+    })();
+    for (let i = 1; i <= gaps.length * 2; i++) {
+      await new Promise((r) => setTimeout(r, gaps[i % gaps.length]));
+      producer.write(new Uint8Array(32 * 16).fill(i));
+    }
+    await reading;
+    assert.deepEqual(got, Array.from({ length: gaps.length * 2 }, (_, i) => i + 1));
+  });
+
+  it('close() and an abort end a wait for the early wake at once', async () => {
+    const { producer, consumer } = await pair({ wakeup: 'poll' });
+    // Learn a slow rhythm (200 ms), so the next early wake is far away.
+    const seen: number[] = [];
+    const sub = consumer.subscribe((frame) => void seen.push(frame.seq));
+    for (let i = 0; i < 6; i++) {
+      producer.write(new Uint8Array(32 * 16).fill(i));
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const started = Date.now();
+    sub.close();
+    await sub.done;
+    assert.ok(Date.now() - started < 100, `ended after ${Date.now() - started} ms`);
+    const controller = new AbortController();
+    const waiting = consumer.next({ signal: controller.signal });
+    await new Promise((r) => setTimeout(r, 20));
+    controller.abort();
+    await assert.rejects(waiting, { code: 'ERR_ABORTED' });
   });
 });
 
