@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mono-clock.h"
+
 #define SLOTS 4
 #define MAX_CONSUMERS 16
 #define MAX_SAMPLES 200000
@@ -32,11 +34,9 @@ typedef struct {
     double elapsed_s[MAX_CONSUMERS];
 } control;
 
-static uint64_t now_ns(void)
+static uint64_t mono_ns(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    return (uint64_t)now_ns();
 }
 
 static int cmp(const void *a, const void *b)
@@ -58,7 +58,7 @@ static void consume(control *c, int id, uint32_t frames)
             atomic_fetch_sub(&c->waiters, 1);
             continue;
         }
-        uint64_t t = now_ns();
+        uint64_t t = mono_ns();
         uint64_t stamp = atomic_load(&c->stamp[seq % SLOTS]);
         if (n == 0) first = t;
         /* at max rate the slot may already hold a newer stamp: count 0 */
@@ -72,7 +72,7 @@ static void consume(control *c, int id, uint32_t frames)
     c->p50[id] = lat[k / 2];
     c->p99[id] = lat[(uint32_t)(k * 0.99)];
     c->max[id] = lat[k - 1];
-    c->elapsed_s[id] = (double)(now_ns() - first) / 1e9;
+    c->elapsed_s[id] = (double)(mono_ns() - first) / 1e9;
     free(lat);
 }
 
@@ -100,7 +100,7 @@ int main(int argc, char **argv)
     usleep(100000); /* let consumers go to sleep */
     struct rusage r0;
     getrusage(RUSAGE_SELF, &r0);
-    uint64_t next = now_ns();
+    uint64_t next = mono_ns();
     for (uint32_t i = 1; i <= frames; i++) {
         if (period_us > 0) {
             next += (uint64_t)period_us * 1000ull;
@@ -109,7 +109,7 @@ int main(int argc, char **argv)
         }
         char *slot = shm + 4096 + (i % SLOTS) * frame;
         memset(slot, (int)i, 64); /* touch the slot as vidbus's bench does */
-        atomic_store(&c->stamp[i % SLOTS], now_ns());
+        atomic_store(&c->stamp[i % SLOTS], mono_ns());
         atomic_store(&c->seq, i);
         if (atomic_load(&c->waiters) > 0) syscall(SYS_futex, &c->seq, FUTEX_WAKE, 0x7fffffff, NULL, NULL, 0);
     }

@@ -23,6 +23,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "mono-clock.h"
+
 static GMainLoop *loop;
 static long target;
 static long seen;
@@ -30,13 +32,6 @@ static double *latencies;
 static int64_t first_ns, last_ns;
 static double cpu_start_ms;
 static bool measuring;
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 static double cpu_ms(void)
 {

@@ -13,17 +13,12 @@
 #include <spa/param/video/format-utils.h>
 #include <spa/pod/builder.h>
 
+#include "mono-clock.h"
+
 static struct pw_main_loop *loop;
 static struct pw_stream *stream;
 static long remaining;
 static int64_t last_sent;
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 static void on_process(void *data)
 {
