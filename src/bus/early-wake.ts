@@ -24,10 +24,15 @@
  */
 import { PreciseTimer } from '../native/precise-timer.js';
 
+/**
+ * Bounds of the margin before the predicted time and of the window after
+ * it: they cap the polling per frame at half a millisecond. Frames that
+ * come outside them wake the consumer the usual way.
+ */
 const MIN_MARGIN_NS = 30_000;
-const MAX_MARGIN_NS = 1_000_000;
+const MAX_MARGIN_NS = 300_000;
 const MIN_WINDOW_NS = 30_000;
-const MAX_WINDOW_NS = 1_000_000;
+const MAX_WINDOW_NS = 200_000;
 /** Samples the percentiles are taken over. */
 const HISTORY = 32;
 /** Intervals seen before predicting. */
