@@ -94,16 +94,25 @@ function waitForLine(child: ChildProcess, text: string): Promise<void> {
   });
 }
 
+/** Frames per second per consumer and the latency percentiles of `latencies`. */
+function delivery(reports: ChildReport[], latencies: number[]): Omit<Row, 'cpuMsPerFrame'> {
+  return {
+    fps: reports.reduce((a, r) => a + r.received / Math.max(r.seconds, 1e-9), 0) / reports.length,
+    p50Us: percentile(latencies, 0.5),
+    p99Us: percentile(latencies, 0.99),
+    maxUs: latencies.reduce((m, v) => (v > m ? v : m), 0),
+  };
+}
+
 /** Latency and the consumers' own CPU over the frames after the warm-up. */
 function summarizeConsumers(reports: ChildReport[], skip = WARM_UP): Measured {
-  const all = reports.flatMap((r) => r.latencies.slice(skip));
   const frames = reports.reduce((a, r) => a + r.received, 0);
   const spins = reports.map((r) => r.lowLatency?.spinUsPerFrame).filter((v): v is number => v !== undefined);
   return {
-    fps: reports.reduce((a, r) => a + r.received / Math.max(r.seconds, 1e-9), 0) / reports.length,
-    p50Us: percentile(all, 0.5),
-    p99Us: percentile(all, 0.99),
-    maxUs: all.reduce((m, v) => (v > m ? v : m), 0),
+    ...delivery(
+      reports,
+      reports.flatMap((r) => r.latencies.slice(skip)),
+    ),
     cpuMsPerFrame: reports.reduce((a, r) => a + r.cpuMs, 0) / Math.max(frames, 1),
     spinUsPerFrame: spins.length ? spins.reduce((a, b) => a + b, 0) / spins.length : undefined,
   };
@@ -111,14 +120,13 @@ function summarizeConsumers(reports: ChildReport[], skip = WARM_UP): Measured {
 
 /** Max rate: latency, and producer + consumer CPU per delivered frame. */
 function summarizeAll(reports: ChildReport[], producerCpuMs: number): Row {
-  const all = reports.flatMap((r) => r.latencies);
   const delivered = reports.reduce((a, r) => a + r.received, 0) / reports.length;
   const consumerCpu = reports.reduce((a, r) => a + r.cpuMs, 0);
   return {
-    fps: reports.reduce((a, r) => a + r.received / Math.max(r.seconds, 1e-9), 0) / reports.length,
-    p50Us: percentile(all, 0.5),
-    p99Us: percentile(all, 0.99),
-    maxUs: all.reduce((m, v) => (v > m ? v : m), 0),
+    ...delivery(
+      reports,
+      reports.flatMap((r) => r.latencies),
+    ),
     cpuMsPerFrame: (producerCpuMs + consumerCpu / reports.length) / Math.max(delivered, 1),
   };
 }

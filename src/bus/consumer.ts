@@ -343,9 +343,10 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     a.mapping.retain();
     a.ctlMapping.retain();
     const whole = a.slots[slot]!;
+    const metaStart = DataViews.descByte(slot, D.userMeta);
     const frame = new Frame(
       size === whole.length ? whole : whole.subarray(0, size),
-      metaBytes === 0 ? a.noMeta : a.data.u8.subarray(DataViews.descByte(slot, D.userMeta), DataViews.descByte(slot, D.userMeta) + metaBytes),
+      metaBytes === 0 ? a.noMeta : a.data.u8.subarray(metaStart, metaStart + metaBytes),
       seq,
       size,
       (i32[DataViews.desc32(slot, D.flags)]! & FrameFlags.Keyframe) !== 0,
@@ -429,17 +430,13 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
         if (remaining <= 0) return null;
         const wakeAt = this.planEarlyWake(notify, remaining);
         if (wakeAt !== undefined) {
-          // Sleep on the socket too, so a frame earlier than predicted wakes us at once.
-          const socket = this.sleeperFor(a).mode === WaitMode.Socket ? this.announceSleep(a, notify) : undefined;
-          if (socket) this.sleeping = socket;
+          const socket = this.sleepBesideEarlyWake(a, notify);
           const early = await new Promise<boolean>((resolve) => {
             this.early!.timer.at(wakeAt, () => resolve(true));
             socket?.sleep(notify, Math.min(remaining, this.livenessIntervalMs), () => resolve(false));
           });
-          if (early) this.earlyWoken(a);
-          else this.early!.timer.cancel();
-          if (this.attachment === a) Atomics.store(a.ctl.i32, a.rec32(R.waiting), WaitMode.Awake);
-          this.sleeping = undefined;
+          this.early!.timer.cancel(); // the socket came first, or a no-op
+          this.earlyWoken(a);
           if (early && !this.closed && !signal?.aborted) this.pollForFrame();
           continue;
         }
@@ -469,7 +466,18 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     return wakeAt;
   }
 
-  /** @internal Low-latency mode: the early wake came first; stop sleeping on the socket (the producer sends nothing while we poll). */
+  /**
+   * Low-latency mode, before waiting for the early wake: also announce a
+   * sleep on the wake socket (when that is how this consumer sleeps), so a
+   * frame earlier than predicted wakes it at once. Returns that sleeper.
+   */
+  private sleepBesideEarlyWake(a: Attachment, notify: number): Sleeper | undefined {
+    const socket = this.sleeperFor(a).mode === WaitMode.Socket ? this.announceSleep(a, notify) : undefined;
+    if (socket) this.sleeping = socket;
+    return socket;
+  }
+
+  /** @internal Low-latency mode: the early wake came first (or the wait ended); stop sleeping on the socket (the producer sends nothing while we poll). */
   earlyWoken(a: Attachment): void {
     this.sleeping?.cancel();
     this.sleeping = undefined;
@@ -538,9 +546,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
       if (this.attachment !== a) continue;
       const wakeAt = this.planEarlyWake(notify, Infinity);
       if (wakeAt !== undefined) {
-        // Sleep on the socket too, so a frame earlier than predicted wakes us at once.
-        const socket = this.sleeperFor(a).mode === WaitMode.Socket ? this.announceSleep(a, notify) : undefined;
-        if (socket) this.sleeping = socket;
+        const socket = this.sleepBesideEarlyWake(a, notify);
         return sub.wakeEarly(this.early!.timer, wakeAt, a, socket, notify, this.livenessIntervalMs);
       }
       const sleeper = this.announceSleep(a, notify);

@@ -152,10 +152,7 @@ export class SocketSleeper implements Sleeper {
   private finish(timedOut: boolean): void {
     const done = this.done;
     if (done === undefined) return; // a late tick or a stray datagram
-    this.done = undefined;
-    if (this.deadline !== undefined) clearTimeout(this.deadline);
-    this.deadline = undefined;
-    if (this.pins === 0) this.keepAlive(false);
+    this.cancel();
     done(timedOut);
   }
 
@@ -163,6 +160,7 @@ export class SocketSleeper implements Sleeper {
     this.finish(false);
   }
 
+  /** Ends the sleep without calling its callback (finish() calls it after this). */
   cancel(): void {
     if (this.done === undefined) return;
     this.done = undefined;
