@@ -14,6 +14,7 @@
         "native/v4l2_buffers.c",
         "native/fdwatch.c",
         "native/wake_socket.c",
+        "native/stream_socket.c",
         "native/timer.c",
         "native/pixels.c",
         "native/convert.c",

@@ -17,8 +17,9 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { consumeCommand, C_PRODUCE, type Lang, Peer, PYTHON } from '../conformance/peers.js';
 import { benchFloor, floorBinary } from './floor.js';
+import { numberOption } from './args.js';
 
-const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1] || 5);
+const seconds = numberOption('--seconds', 5);
 const root = fileURLToPath(new URL('../../', import.meta.url));
 if (!existsSync(C_PRODUCE)) {
   console.error('bench:clients needs libvidbus: make -C libvidbus');

@@ -4,10 +4,10 @@
  * reports one JSON line at the stream's end.
  */
 import { isVidbusError, openConsumer, type Consumer, type Frame, type Wakeup } from '../src/index.js';
+import { option } from './args.js';
 
-const flag = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1]! : fallback);
-const wakeup = flag('--wakeup', 'auto') as Wakeup;
-const api = flag('--api', 'iterator');
+const wakeup = option('--wakeup', 'auto') as Wakeup;
+const api = option('--api', 'iterator');
 
 // The producer may still be creating the stream: retry for a while.
 let consumer: Consumer | undefined;

@@ -12,9 +12,9 @@ import { loadavg } from 'node:os';
 import { fitFrame } from '../src/video/convert.js';
 import { formatInfo, frameLayout, type RawFormat } from '../src/video/formats.js';
 import { drawPattern } from '../src/video/pattern.js';
+import { numberOption } from './args.js';
 
-const framesArg = process.argv.indexOf('--frames');
-const N = framesArg >= 0 ? Number(process.argv[framesArg + 1]) : 100;
+const N = numberOption('--frames', 100);
 
 interface Cell {
   from: RawFormat;

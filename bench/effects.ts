@@ -18,9 +18,9 @@ import { Compositor, type Effect } from '../src/effects/compositor.js';
 import { fitFrame, stretchFrame } from '../src/video/convert.js';
 import { frameLayout } from '../src/video/formats.js';
 import { loadImage } from '../src/video/image-file.js';
+import { numberOption } from './args.js';
 
-const framesArg = process.argv.indexOf('--frames');
-const N = framesArg >= 0 ? Number(process.argv[framesArg + 1]) : 60;
+const N = numberOption('--frames', 60);
 const PERSON = fileURLToPath(new URL('../../test/fixtures/downloaded/astronaut.png', import.meta.url));
 if (!existsSync(PERSON)) {
   console.error('bench:effects needs the person photo: run scripts/setup.sh');

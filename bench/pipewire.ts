@@ -23,9 +23,10 @@ import { createProducer } from '../src/index.js';
 import { monoNs } from '../src/util/clock.js';
 import { percentile } from '../src/util/latency.js';
 import { cpuSecondsOf } from './proc.js';
+import { numberOption } from './args.js';
 import { DesktopSession } from '../test/desktop/session.js';
 
-const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1] || 10);
+const seconds = numberOption('--seconds', 10);
 const FPS = 30;
 const SIZES: [number, number][] = [[1280, 720], [1920, 1080]];
 const root = fileURLToPath(new URL('../../', import.meta.url));

@@ -32,7 +32,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
-import { closeSync, existsSync, ftruncateSync, openSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, openSync, rmSync, unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -42,26 +42,21 @@ import { percentile } from '../src/util/latency.js';
 import { C_PRODUCE } from '../conformance/peers.js';
 import { DesktopSession } from '../test/desktop/session.js';
 import { benchFloor, floorBinary, type Row } from './floor.js';
+import { numberOption, option } from './args.js';
+import { buildGstProbe, lastJsonLine, runGstPair, type ConsumerReport } from './gst-probe.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const out = join(root, 'bench', 'out');
 
-function arg(flag: string, fallback: string): string {
-  const i = process.argv.indexOf(flag);
-  return i >= 0 ? process.argv[i + 1]! : fallback;
-}
-const sizes = arg('--sizes', '640x480,1920x1080,3840x2160').split(',').map((s) => s.split('x').map(Number) as [number, number]);
-const consumerCounts = arg('--consumers', '1,4').split(',').map(Number);
-const modes = arg('--modes', 'max,30,60').split(',');
-const seconds = Number(arg('--seconds', '5'));
+const sizes = option('--sizes', '640x480,1920x1080,3840x2160').split(',').map((s) => s.split('x').map(Number) as [number, number]);
+const consumerCounts = option('--consumers', '1,4').split(',').map(Number);
+const modes = option('--modes', 'max,30,60').split(',');
+const seconds = numberOption('--seconds', 5);
 const WARM_UP = 10;
 
-interface ChildReport {
-  received: number;
-  seconds: number;
-  cpuMs: number;
-  latencies: number[];
+/** A consumer's report; the low-latency mode adds what it spent polling. */
+interface ChildReport extends ConsumerReport {
   lowLatency?: { spinUsPerFrame: number };
 }
 
@@ -70,18 +65,7 @@ interface Measured extends Row {
   spinUsPerFrame?: number;
 }
 
-/** The child's last stdout line, as JSON (earlier lines are progress). */
-function collect(child: ChildProcess, what: string): Promise<ChildReport> {
-  let text = '';
-  child.stdout!.on('data', (d: Buffer) => (text += d.toString()));
-  return new Promise((resolve, reject) =>
-    child.on('exit', (code) => {
-      const last = text.trim().split('\n').at(-1) ?? '';
-      if (code === 0 && last.startsWith('{"received"')) resolve(JSON.parse(last) as ChildReport);
-      else reject(new Error(`${what} exited ${code}: ${text.slice(-300)}`));
-    }),
-  );
-}
+const collect = (child: ChildProcess, what: string) => lastJsonLine<ChildReport>(child, '{"received"', what);
 
 function waitForLine(child: ChildProcess, text: string): Promise<void> {
   return new Promise((resolve) => {
@@ -171,31 +155,13 @@ async function pacedWakeFloor(consumers: number, fps: number): Promise<Measured>
   }
 }
 
-function buildGstProbe(): string | undefined {
-  const flags = spawnSync('pkg-config', ['--cflags', '--libs', 'gstreamer-1.0'], { encoding: 'utf8' });
-  if (flags.status !== 0) return undefined;
-  const bin = join(out, 'gst-probe');
-  const r = spawnSync('cc', ['-std=gnu11', '-O2', '-Wall', '-Wextra', '-Werror', join(root, 'bench/c/gst-probe.c'), ...flags.stdout.trim().split(/\s+/), '-o', bin], { stdio: 'inherit' });
-  return r.status === 0 ? bin : undefined;
-}
-
 const testSource = (w: number, h: number, fps: number) =>
   `videotestsrc is-live=true pattern=black num-buffers=${paced(fps) + 20} ! video/x-raw,format=RGBA,width=${w},height=${h},framerate=${fps}/1`;
 
-/** A gst-probe producer and a gst-probe consumer; the producer is stopped once the consumer has its frames. */
-async function gstPair(producerPipeline: string, consumerPipeline: string, fps: number, env: NodeJS.ProcessEnv, ready: () => Promise<void>): Promise<Measured> {
-  const producer = spawn(gstProbe!, ['stamp', String(paced(fps) + 20), producerPipeline], { env, stdio: ['ignore', 'ignore', 'ignore'] });
-  const exited = new Promise((r) => producer.once('exit', r));
-  try {
-    await ready();
-    const consumer = spawn(gstProbe!, ['measure', String(paced(fps)), consumerPipeline], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-    return summarizeConsumers([await collect(consumer, 'gst-probe consumer')]);
-  } finally {
-    producer.kill('SIGTERM');
-    await exited;
-    // shmsink leaves its shm area behind when stopped.
-    for (const f of readdirSync('/dev/shm')) if (f.startsWith(`shmpipe.${producer.pid}.`)) rmSync(join('/dev/shm', f), { force: true });
-  }
+/** A gst-probe producer and a gst-probe consumer: the consumer's latency and its own CPU. */
+async function gstPair(producer: string, consumer: string, fps: number, env: NodeJS.ProcessEnv, ready: () => Promise<void>): Promise<Measured> {
+  const r = await runGstPair({ probe: gstProbe!, producer, consumer, produce: paced(fps) + 20, consume: paced(fps), env, ready });
+  return summarizeConsumers([r.consumer]);
 }
 
 function pacedShm(w: number, h: number, fps: number): Promise<Measured> {
@@ -298,7 +264,7 @@ async function socketRow(w: number, h: number, consumers: number, fps: number): 
 const fmt = (v: number, digits = 0) => (v >= 100 ? v.toFixed(0) : v.toFixed(digits));
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
 const floorBin = floorBinary();
-const gstProbe = buildGstProbe();
+const gstProbe = buildGstProbe(root, out);
 const wakeFloorBuilt = spawnSync('cc', ['-std=gnu11', '-O2', '-Wall', '-Wextra', '-Werror', join(root, 'bench/c/wake-floor.c'), '-o', join(out, 'wake-floor')], { stdio: 'inherit' }).status === 0;
 if (!existsSync(C_PRODUCE)) throw new Error('npm run bench needs libvidbus: make -C libvidbus');
 const hasPipeWire = gstProbe !== undefined && spawnSync('sh', ['-c', 'command -v pipewire && command -v wireplumber && gst-inspect-1.0 pipewiresink'], { stdio: 'ignore' }).status === 0;

@@ -24,10 +24,10 @@ import { VcamService } from '../src/daemon/vcam-service.js';
 import { formatInfo, frameLayout, type RawFormat } from '../src/video/formats.js';
 import { fitFrame } from '../src/video/convert.js';
 import { drawPattern } from '../src/video/pattern.js';
+import { numberOption } from './args.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const secondsArg = process.argv.indexOf('--seconds');
-const SECONDS = secondsArg >= 0 ? Number(process.argv[secondsArg + 1]) : 5;
+const SECONDS = numberOption('--seconds', 5);
 const FPS = 30;
 
 interface Case {

@@ -18,6 +18,7 @@
 #include "timer.h"
 #include "waiter.h"
 #include "wake_socket.h"
+#include "stream_socket.h"
 
 /* init(makeError): hands the addon the TS error factory (errors.h). */
 static napi_value vb_init(napi_env env, napi_callback_info info)
@@ -69,6 +70,9 @@ static napi_value module_init(napi_env env, napi_value exports)
         EXPORT("wakeSocketDrain", vb_wake_socket_drain),
         EXPORT("wakeSenderOpen", vb_wake_sender_open),
         EXPORT("wakeSend", vb_wake_send),
+        EXPORT("streamSocketConnect", vb_stream_socket_connect),
+        EXPORT("streamSocketSend", vb_stream_socket_send),
+        EXPORT("streamSocketReceive", vb_stream_socket_receive),
         EXPORT("timerCreate", vb_timer_create),
         EXPORT("timerArm", vb_timer_arm),
         EXPORT("timerRead", vb_timer_read),

@@ -10,6 +10,9 @@
  *       (or SIGTERM, or 3 s without one after the first) prints one JSON
  *       line: {"received","seconds","cpuMs","latencies":[...]}, the CPU
  *       being this process's user + system time from the first buffer on.
+ *   The stamping side prints {"stamped","seconds","cpuMs"} the same way
+ *   when it ends, so a benchmark can charge both processes per frame
+ *   without counting GStreamer's start-up (plugin loading, negotiation).
  *
  * The producer's sink (shmsink, pipewiresink) offers its own memory to
  * the upstream source, so frames are drawn in place and the stamp is the
@@ -48,7 +51,12 @@ static GstPadProbeReturn on_buffer(GstPad *pad, GstPadProbeInfo *info, gpointer 
     int64_t now = now_ns();
     if (seen >= target) return GST_PAD_PROBE_OK;
     GstMapInfo map;
+    if (seen == 0) {
+        first_ns = now;
+        cpu_start_ms = cpu_ms();
+    }
     if (!measuring) {
+        last_ns = now;
         if (gst_buffer_is_writable(buffer) && gst_buffer_map(buffer, &map, GST_MAP_WRITE)) {
             if (map.size >= 8) memcpy(map.data, &now, 8);
             gst_buffer_unmap(buffer, &map);
@@ -61,10 +69,6 @@ static GstPadProbeReturn on_buffer(GstPad *pad, GstPadProbeInfo *info, gpointer 
     if (map.size >= 8) memcpy(&sent, map.data, 8);
     gst_buffer_unmap(buffer, &map);
     if (sent <= 0 || sent > now) return GST_PAD_PROBE_OK;
-    if (seen == 0) {
-        first_ns = now;
-        cpu_start_ms = cpu_ms();
-    }
     last_ns = now;
     latencies[seen++] = (double)(now - sent) / 1000.0;
     if (seen == target) g_main_loop_quit(loop);
@@ -141,6 +145,8 @@ int main(int argc, char **argv)
         printf("{\"received\":%ld,\"seconds\":%.6f,\"cpuMs\":%.3f,\"latencies\":[", seen, (double)(last_ns - first_ns) / 1e9, seen ? cpu : 0.0);
         for (long i = 0; i < seen; i++) printf("%s%.3f", i ? "," : "", latencies[i]);
         printf("]}\n");
+    } else {
+        printf("{\"stamped\":%ld,\"seconds\":%.6f,\"cpuMs\":%.3f}\n", seen, (double)(last_ns - first_ns) / 1e9, seen ? cpu : 0.0);
     }
     gst_object_unref(pad);
     gst_object_unref(probe);

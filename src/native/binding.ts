@@ -54,6 +54,9 @@ export interface Native {
   wakeSocketDrain(fd: number): number;
   wakeSenderOpen(): number;
   wakeSend(fd: number, token: bigint): number;
+  streamSocketConnect(path: string, abstract: boolean): number;
+  streamSocketSend(fd: number, bytes: Uint8Array, passFd: number): number;
+  streamSocketReceive(fd: number, into: Uint8Array): number;
   timerCreate(): number;
   timerArm(fd: number, atNs: number): void;
   timerRead(fd: number): number;
@@ -160,6 +163,9 @@ export const NATIVE_EXPORTS: readonly (keyof Native)[] = [
   'wakeSocketDrain',
   'wakeSenderOpen',
   'wakeSend',
+  'streamSocketConnect',
+  'streamSocketSend',
+  'streamSocketReceive',
   'timerCreate',
   'timerArm',
   'timerRead',
