@@ -77,6 +77,7 @@ static napi_value module_init(napi_env env, napi_value exports)
         EXPORT("timerArm", vb_timer_arm),
         EXPORT("timerRead", vb_timer_read),
         EXPORT("pixelsFit", vb_pixels_fit_js),
+        EXPORT("pixelsOpaque", vb_pixels_opaque_js),
         EXPORT("fxMaskToAlpha", vb_fx_mask_to_alpha),
         EXPORT("fxBlur", vb_fx_blur),
         EXPORT("fxComposite", vb_fx_composite),

@@ -6,5 +6,7 @@
 
 /* pixelsFit(src, srcDesc, dst, dstDesc, box): see convert.c. */
 napi_value vb_pixels_fit_js(napi_env env, napi_callback_info info);
+/* pixelsOpaque(bytes): every fourth byte from byte 3 set to 255. */
+napi_value vb_pixels_opaque_js(napi_env env, napi_callback_info info);
 
 #endif

@@ -38,6 +38,7 @@ import { constants as osConstants } from 'node:os';
  * - `ERR_MODEL_LOAD`: the segmentation model could not be loaded.
  * - `ERR_NO_LOOPBACK_DEVICE`: v4l2loopback is not loaded (the message has the modprobe line).
  * - `ERR_PIPEWIRE_UNAVAILABLE`: PipeWire is not running or refused (the message says how to start it).
+ * - `ERR_DISPLAY_UNAVAILABLE`: a screen cannot be captured: no X server at that display, it refused this client, or it lacks what capture needs (the message says which).
  * - `ERR_NOT_A_LOOPBACK_DEVICE`: the device exists but is not v4l2loopback.
  * - `ERR_DEVICE_NOT_FOUND`: no device at that path or with that label.
  * - `ERR_DEVICE_BUSY`: another program uses the device.
@@ -86,6 +87,8 @@ export type VidbusErrorCode =
   | 'ERR_NO_LOOPBACK_DEVICE'
   | 'ERR_PIPEWIRE_UNAVAILABLE'
   | 'ERR_NOT_A_LOOPBACK_DEVICE'
+  // screens
+  | 'ERR_DISPLAY_UNAVAILABLE'
   | 'ERR_DEVICE_NOT_FOUND'
   | 'ERR_DEVICE_BUSY'
   | 'ERR_FORMAT_REJECTED'
@@ -128,6 +131,7 @@ export const ERROR_CODES = [
   'ERR_NO_LOOPBACK_DEVICE',
   'ERR_PIPEWIRE_UNAVAILABLE',
   'ERR_NOT_A_LOOPBACK_DEVICE',
+  'ERR_DISPLAY_UNAVAILABLE',
   'ERR_DEVICE_NOT_FOUND',
   'ERR_DEVICE_BUSY',
   'ERR_FORMAT_REJECTED',

@@ -354,6 +354,21 @@ export class Producer {
     return frame;
   }
 
+  /**
+   * The data segment's descriptor and where a loaned frame's slot lies in
+   * it, for another process that fills the slot in place (the X server
+   * writes screen captures straight into it with MIT-SHM). The descriptor
+   * stays the producer's: do not close it; it closes with the producer.
+   */
+  sharedSlot(frame: LoanedFrame): { fd: number; offset: number; length: number } {
+    this.assertOpen();
+    if (!(frame instanceof LoanedFrame) || !frame.active || this.loaned[frame.slot] !== frame) {
+      throw new VidbusError('ERR_FRAME_RELEASED', 'This frame was already published or discarded, or belongs to another producer', { stream: this.name });
+    }
+    // The data segment is mapped whole from offset 0, so a view's offset in the mapping is its offset in the file.
+    return { fd: this.dataFd, offset: frame.data.byteOffset, length: frame.data.byteLength };
+  }
+
   private takeBack(frame: LoanedFrame): void {
     if (!(frame instanceof LoanedFrame) || !frame.active || this.loaned[frame.slot] !== frame) {
       throw new VidbusError('ERR_FRAME_RELEASED', 'This frame was already published or discarded, or belongs to another producer', {

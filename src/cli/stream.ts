@@ -28,12 +28,14 @@ const COMMON: CliOptions = {
 };
 
 const flagOf = (k: SourceKind) => k.flag ?? k.kind;
+/** ' <camera>', or ' [auto|x11[:DISPLAY]]' when the flag may be given alone. */
+const argumentText = (k: SourceKind) => (!k.argument ? '' : k.argumentDefault !== undefined ? ` [${k.argument}]` : ` <${k.argument}>`);
 
 /** Every option `vidbus stream` takes now: the common ones, each kind's flag, each kind's own. */
 function streamOptions(): CliOptions {
   const options: CliOptions = { ...COMMON };
   for (const k of sourceKinds()) {
-    options[flagOf(k)] = k.argument ? { type: 'string', value: `<${k.argument}>`, help: k.summary } : { type: 'boolean', help: k.summary };
+    options[flagOf(k)] = k.argument ? { type: 'string', value: argumentText(k).trim(), help: k.summary } : { type: 'boolean', help: k.summary };
     for (const [name, o] of Object.entries(k.options)) {
       // Kinds may share an option (--follow): one entry, naming every flag it applies to.
       const users = sourceKinds().filter((other) => name in other.options).map((other) => `--${flagOf(other)}`);
@@ -44,13 +46,24 @@ function streamOptions(): CliOptions {
 }
 
 function describeKinds(kinds: SourceKind[]): string {
-  const flags = kinds.map((k) => `--${flagOf(k)}${k.argument ? ` <${k.argument}>` : ''}`);
+  const flags = kinds.map((k) => `--${flagOf(k)}${argumentText(k)}`);
   return flags.length > 1 ? `${flags.slice(0, -1).join(', ')}, or ${flags.at(-1)}` : flags.join('');
+}
+
+/** `--screen` alone becomes `--screen auto`: string flags with a default may be given without a value. */
+function withArgumentDefaults(argv: string[], kinds: SourceKind[]): string[] {
+  const out = [...argv];
+  for (const k of kinds) {
+    if (k.argumentDefault === undefined) continue;
+    const i = out.indexOf(`--${flagOf(k)}`);
+    if (i >= 0 && (i + 1 === out.length || out[i + 1]!.startsWith('--'))) out.splice(i + 1, 0, k.argumentDefault);
+  }
+  return out;
 }
 
 export function parseStreamArgs(argv: string[]): StreamArgs {
   const kinds = sourceKinds();
-  const { values: v } = parseOptions(streamOptions(), argv);
+  const { values: v } = parseOptions(streamOptions(), withArgumentDefaults(argv, kinds));
   const chosen = kinds.filter((k) => v[flagOf(k)] !== undefined && v[flagOf(k)] !== false);
   if (chosen.length !== 1) throw new UsageError(`stream needs exactly one source: ${describeKinds(kinds)}`);
   const kind = chosen[0]!;
@@ -74,12 +87,12 @@ export const streamCommand: Command = {
   name: 'stream',
   summary: 'Publish to a bus stream from a source: a camera, a test pattern, a file or URL, ...',
   get synopsis() {
-    return sourceKinds().map((k) => `--${flagOf(k)}${k.argument ? ` <${k.argument}>` : ''} --name <stream> [--size WxH] [--fps N] [--format F] [--json]${Object.keys(k.options).length ? ` [${Object.keys(k.options).map((o) => `--${o}`).join('] [')}]` : ''}`);
+    return sourceKinds().map((k) => `--${flagOf(k)}${argumentText(k)} --name <stream> [--size WxH] [--fps N] [--format F] [--json]${Object.keys(k.options).length ? ` [${Object.keys(k.options).map((o) => `--${o}`).join('] [')}]` : ''}`);
   },
   get options() {
     return streamOptions();
   },
-  examples: ['stream --pattern --name test --size 640x480', 'stream --device /dev/video0 --name cam0 --size 1280x720 --fps 30', 'stream --input clip.mp4 --name clip --loop'],
+  examples: ['stream --pattern --name test --size 640x480', 'stream --screen x11::1 --name desk --region 0,0,1280,720 --fps 30', 'stream --device /dev/video0 --name cam0 --size 1280x720 --fps 30', 'stream --input clip.mp4 --name clip --loop'],
   async run(argv, { signal }) {
     const args = parseStreamArgs(argv);
     const { createSource } = await import('../sources/builtin.js');

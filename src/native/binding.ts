@@ -67,6 +67,7 @@ export interface Native {
   fxLevels(rgba: Uint8Array, pixels: number, lut: Uint8Array): void;
   fxResize(src: Uint8Array, srcWidth: number, srcHeight: number, dst: Uint8Array, dstWidth: number, dstHeight: number): void;
   pixelsFit(src: Uint8Array, srcDesc: Int32Array, dst: Uint8Array, dstDesc: Int32Array, box: Int32Array): void;
+  pixelsOpaque(bytes: Uint8Array): void;
   jpegCreate(encoder?: boolean): JpegHandle;
   jpegClose(handle: JpegHandle): void;
   jpegHeader(handle: JpegHandle, src: Uint8Array): { width: number; height: number; subsampling: number };
@@ -170,6 +171,7 @@ export const NATIVE_EXPORTS: readonly (keyof Native)[] = [
   'timerArm',
   'timerRead',
   'pixelsFit',
+  'pixelsOpaque',
   'fxMaskToAlpha',
   'fxBlur',
   'fxComposite',

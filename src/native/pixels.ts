@@ -36,3 +36,8 @@ export function imageDescriptor(layout: FrameLayout): Int32Array {
 export function nativeFit(src: Uint8Array, from: FrameLayout, dst: Uint8Array, to: FrameLayout, box: Box): void {
   loadNative().pixelsFit(src, imageDescriptor(from), dst, imageDescriptor(to), Int32Array.of(box.x, box.y, box.w, box.h));
 }
+
+/** Sets the alpha byte (every fourth, from byte 3) of RGBA or BGRA pixels to 255. */
+export function opaqueAlpha(pixels: Uint8Array): void {
+  loadNative().pixelsOpaque(pixels);
+}

@@ -6,6 +6,7 @@ import { cameraSourceKind } from './camera.js';
 import { ffmpegSourceKind } from './ffmpeg-source.js';
 import { patternSourceKind } from './pattern-source.js';
 import { pipewireSourceKind } from './pipewire-source.js';
+import { screenSourceKind } from './screen-source.js';
 import { registerSource, sourceKinds } from './source.js';
 
 if (sourceKinds().length === 0) {
@@ -13,6 +14,7 @@ if (sourceKinds().length === 0) {
   registerSource(patternSourceKind);
   registerSource(ffmpegSourceKind);
   registerSource(pipewireSourceKind);
+  registerSource(screenSourceKind);
 }
 
 export { findSource, createSource, registerSource, sourceKinds, unregisterSource } from './source.js';

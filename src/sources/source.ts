@@ -76,6 +76,8 @@ export interface SourceKind<Options extends object = object> {
   readonly flag?: string;
   /** string flags take the source's main argument, named by this placeholder (e.g. 'camera' for --device <camera>); boolean flags take none */
   readonly argument?: string;
+  /** the value a string flag takes when it is given alone (`--screen` means `--screen auto`); without it the value is required */
+  readonly argumentDefault?: string;
   /** one line for the usage */
   readonly summary: string;
   /** options only this kind takes (`vidbus stream` rejects them with other kinds) */

@@ -1,0 +1,271 @@
+/**
+ * A screen onto the bus: `vidbus stream --screen x11:1 --name desk
+ * [--region X,Y,W,H] [--fps 30] [--cursor]`.
+ *
+ * X11: the X server copies the screen straight into a bus slot (MIT-SHM
+ * with the bus's own shared memory), only when something was drawn
+ * (DAMAGE), at most `fps` times a second. Frames are BGRA (the X server's
+ * own B, G, R, X order). The X server leaves its padding byte (usually 0)
+ * where BGRA has alpha, so vidbus sets it to 255: consumers that blend see
+ * an opaque screen.
+ */
+import { opaqueAlpha } from '../native/pixels.js';
+import { createProducer, type LoanedFrame, type Producer, type ProducerStats } from '../bus/producer.js';
+import { VidbusError } from '../errors.js';
+import { monoNs, wallNs } from '../util/clock.js';
+import { checkBoolean, invalidOption, rejectUnknownOptions } from '../util/options.js';
+import { fpsToRational } from '../video/formats.js';
+import { X11Capture, type Region } from './x11/capture.js';
+import { defaultDisplay, parseDisplay } from './x11/display.js';
+import type { CursorImage } from './x11/protocol.js';
+import { Completion, type Source, type SourceKind } from './source.js';
+
+/** Options of createScreenSource(). */
+export interface ScreenSourceOptions {
+  /** the stream to publish */
+  name: string;
+  /** 'x11' (the DISPLAY), 'x11:DISPLAY' (e.g. 'x11::1'), ':1', or 'auto' (default: what works here) */
+  screen?: string;
+  /** capture only this rectangle of the screen */
+  region?: Region;
+  /** at most this many frames a second (default 30); an idle screen publishes none */
+  fps?: number;
+  /** draw the mouse cursor into the frames (default false) */
+  cursor?: boolean;
+}
+
+const OPTIONS = ['name', 'screen', 'region', 'fps', 'cursor'] as const;
+
+export class ScreenSource implements Source {
+  readonly kind = 'screen';
+  readonly description: string;
+  onNotice: ((message: string) => void) | undefined;
+  private readonly completion = new Completion();
+  private readonly intervalMs: number;
+  private dirty = true;
+  private capturing = false;
+  private lastCaptureMs = -Infinity;
+  private timer: NodeJS.Timeout | undefined;
+  private cursorTimer: NodeJS.Timeout | undefined;
+  private lastCursor: { x: number; y: number; serial: number } | undefined;
+  private closed = false;
+
+  private constructor(
+    readonly producer: Producer,
+    private readonly capture: X11Capture,
+    fps: number,
+    private readonly drawCursor: boolean,
+    displayName: string,
+  ) {
+    const r = capture.region;
+    const whole = r.width === capture.screen.width && r.height === capture.screen.height;
+    this.description = `X11 screen ${displayName}${whole ? '' : ` region ${r.x},${r.y} ${r.width}x${r.height}`} ${r.width}x${r.height} BGRA, at most ${fps} fps when it changes${drawCursor ? ', with the cursor' : ''}`;
+    this.intervalMs = 1000 / fps;
+    capture.onDamage = () => {
+      this.dirty = true;
+      this.schedule();
+    };
+    capture.onFailure = (error) => void this.fail(error);
+    if (drawCursor) this.cursorTimer = setInterval(() => void this.checkCursor(), this.intervalMs);
+    this.schedule();
+  }
+
+  /** Connects to the display, creates the stream and starts publishing. */
+  static async create(options: ScreenSourceOptions): Promise<ScreenSource> {
+    rejectUnknownOptions('createScreenSource', options, OPTIONS);
+    const fps = options.fps ?? 30;
+    if (typeof fps !== 'number' || !(fps > 0 && fps <= 240)) throw invalidOption('fps', 'a number above 0 and at most 240', fps);
+    const cursor = checkBoolean('cursor', options.cursor ?? false);
+    const display = parseDisplay(x11Display(options.screen ?? 'auto'));
+    const capture = await X11Capture.open(display, { ...(options.region ? { region: checkRegion(options.region) } : {}), cursor });
+    try {
+      const r = capture.region;
+      const producer = await createProducer(options.name, { width: r.width, height: r.height, format: 'BGRA', fps: fpsToRational(fps) });
+      if (producer.layout.planes[0]!.stride !== r.width * 4) {
+        producer.close();
+        throw new VidbusError('ERR_FORMAT_UNSUPPORTED', `The bus pads BGRA rows of ${r.width} pixels; X captures need unpadded rows`);
+      }
+      return new ScreenSource(producer, capture, fps, cursor, display.name);
+    } catch (e) {
+      capture.close();
+      throw e;
+    }
+  }
+
+  get stream(): string {
+    return this.producer.name;
+  }
+
+  /** Resolves once closed; rejects with ERR_DEVICE_GONE when the display closes. */
+  get done(): Promise<void> {
+    return this.completion.promise;
+  }
+
+  stats(): ProducerStats {
+    return this.producer.stats();
+  }
+
+  /** Captures when something changed, no sooner than one frame interval after the last capture. */
+  private schedule(): void {
+    if (this.closed || this.capturing || !this.dirty || this.timer) return;
+    const wait = this.lastCaptureMs + this.intervalMs - performance.now();
+    if (wait > 0) this.timer = setTimeout(() => ((this.timer = undefined), this.schedule()), wait);
+    else void this.captureOnce();
+  }
+
+  private async captureOnce(): Promise<void> {
+    this.capturing = true;
+    this.dirty = false;
+    this.lastCaptureMs = performance.now();
+    let frame: LoanedFrame | null = null;
+    try {
+      frame = this.producer.loan();
+      if (!frame) {
+        // Every slot is held: the damage stays pending for the next interval.
+        this.dirty = true;
+        return;
+      }
+      const slot = this.producer.sharedSlot(frame);
+      this.capture.attach(slot.fd);
+      const timestamp = monoNs();
+      const wallClock = wallNs();
+      await this.capture.capture(slot.offset, slot.length);
+      if (this.closed) return;
+      opaqueAlpha(frame.data);
+      if (this.drawCursor) this.blendCursor(frame.data, await this.capture.cursor());
+      if (this.closed) return;
+      this.producer.publish(frame, { timestamp, wallClock });
+      frame = null;
+    } catch (e) {
+      await this.fail(e as Error);
+    } finally {
+      if (frame && !this.producer.isClosed) this.producer.discard(frame);
+      this.capturing = false;
+      this.schedule();
+    }
+  }
+
+  /** With --cursor, a moved or changed cursor counts as a change of the screen. */
+  private async checkCursor(): Promise<void> {
+    if (this.closed || this.capturing) return;
+    try {
+      const c = await this.capture.cursor();
+      const last = this.lastCursor;
+      if (!last || last.x !== c.x || last.y !== c.y || last.serial !== c.serial) {
+        this.dirty = true;
+        this.schedule();
+      }
+    } catch (e) {
+      await this.fail(e as Error);
+    }
+  }
+
+  /** Draws the cursor (premultiplied ARGB) over the BGRA frame, clipped to the region. */
+  private blendCursor(frame: Uint8Array, c: CursorImage): void {
+    this.lastCursor = { x: c.x, y: c.y, serial: c.serial };
+    const r = this.capture.region;
+    const left = c.x - c.xhot - r.x;
+    const top = c.y - c.yhot - r.y;
+    for (let cy = 0; cy < c.height; cy++) {
+      const y = top + cy;
+      if (y < 0 || y >= r.height) continue;
+      for (let cx = 0; cx < c.width; cx++) {
+        const x = left + cx;
+        if (x < 0 || x >= r.width) continue;
+        const p = c.argb[cy * c.width + cx]!;
+        const a = p >>> 24;
+        if (a === 0) continue;
+        const i = (y * r.width + x) * 4;
+        const keep = 255 - a;
+        frame[i] = (p & 0xff) + Math.round((frame[i]! * keep) / 255);
+        frame[i + 1] = ((p >>> 8) & 0xff) + Math.round((frame[i + 1]! * keep) / 255);
+        frame[i + 2] = ((p >>> 16) & 0xff) + Math.round((frame[i + 2]! * keep) / 255);
+      }
+    }
+  }
+
+  /** Ends the source with `error` (done rejects with it). */
+  private async fail(error: Error): Promise<void> {
+    if (this.closed) return;
+    this.stop();
+    this.completion.reject(error);
+  }
+
+  private stop(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    clearInterval(this.cursorTimer);
+    this.capture.close();
+    this.producer.close();
+  }
+
+  /** Stops capturing and removes the stream. Idempotent. */
+  async close(): Promise<void> {
+    if (!this.closed) this.stop();
+    this.completion.resolve();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/** The X display a --screen value names: 'auto' and 'x11' mean $DISPLAY. */
+function x11Display(screen: string): string {
+  if (screen === 'auto' || screen === 'x11') {
+    const display = defaultDisplay();
+    if (!display) {
+      throw new VidbusError(
+        'ERR_DISPLAY_UNAVAILABLE',
+        `No screen to capture: DISPLAY is not set. Name an X display (--screen x11::0), or start one (Xvfb :1 &) and set DISPLAY`,
+      );
+    }
+    return display;
+  }
+  if (screen.startsWith('x11:')) return screen.slice(4);
+  if (screen.startsWith(':')) return screen;
+  throw invalidOption('screen', "'auto', 'x11', 'x11:DISPLAY' (for example x11::1) or ':N'", screen);
+}
+
+function checkRegion(region: Region): Region {
+  const ok = typeof region === 'object' && region !== null && [region.x, region.y, region.width, region.height].every((v) => Number.isInteger(v) && v >= 0 && v <= 65535);
+  if (!ok || region.width < 1 || region.height < 1) throw invalidOption('region', 'x, y, width and height as whole numbers (width and height at least 1)', region);
+  return region;
+}
+
+/** Parses --region X,Y,W,H. */
+export function parseRegion(text: string): Region {
+  const parts = text.split(',').map((p) => Number(p.trim()));
+  if (parts.length !== 4 || parts.some((v) => !Number.isInteger(v) || v < 0)) throw invalidOption('--region', 'X,Y,W,H in pixels (for example 0,0,640,480)', text);
+  const [x, y, width, height] = parts as [number, number, number, number];
+  return checkRegion({ x, y, width, height });
+}
+
+/** Captures a screen onto a bus stream: `await using s = await createScreenSource({ name: 'desk', screen: 'x11::1' })`. */
+export function createScreenSource(options: ScreenSourceOptions): Promise<ScreenSource> {
+  return ScreenSource.create(options);
+}
+
+/** `vidbus stream --screen [auto|x11|x11:DISPLAY]`. */
+export const screenSourceKind: SourceKind<ScreenSourceOptions> = {
+  kind: 'screen',
+  argument: 'auto|x11[:DISPLAY]',
+  argumentDefault: 'auto',
+  summary: 'a screen: an X display (the X server writes into the bus), only when it changes',
+  options: {
+    region: { type: 'string', value: 'X,Y,W,H', help: 'capture only this rectangle of the screen' },
+    cursor: { type: 'boolean', help: 'draw the mouse cursor into the frames' },
+  },
+  fromCli: (main, common, values) => {
+    if (common.width !== undefined) throw invalidOption('--size', 'nothing: a screen has its own size (use --region to capture part of it)', `${common.width}x${common.height}`);
+    if (common.format !== undefined && common.format !== 'BGRA') throw invalidOption('--format', 'BGRA or nothing: screens are captured as BGRA', common.format);
+    return {
+      name: common.name,
+      screen: main === true ? 'auto' : main,
+      ...(typeof values.region === 'string' ? { region: parseRegion(values.region) } : {}),
+      ...(common.fps !== undefined ? { fps: common.fps } : {}),
+      ...(values.cursor === true ? { cursor: true } : {}),
+    };
+  },
+  create: (options) => ScreenSource.create(options),
+};
