@@ -4,18 +4,17 @@
  *
  * X11: the X server copies the screen straight into a bus slot (MIT-SHM
  * with the bus's own shared memory), only when something was drawn
- * (DAMAGE), at most `fps` times a second. Frames are BGRA (the X server's
- * own B, G, R, X order). The X server leaves its padding byte (usually 0)
- * where BGRA has alpha, so vidbus sets it to 255: consumers that blend see
- * an opaque screen.
+ * (DAMAGE), at most `fps` times a second. Frames are opaque BGRA: the
+ * server fills alpha itself where it can composite into the slot (RENDER),
+ * and vidbus sets it otherwise (src/sources/x11/capture.ts).
  */
 import { opaqueAlpha } from '../native/pixels.js';
 import { createProducer, type LoanedFrame, type Producer, type ProducerStats } from '../bus/producer.js';
 import { VidbusError } from '../errors.js';
 import { monoNs, wallNs } from '../util/clock.js';
-import { checkBoolean, invalidOption, rejectUnknownOptions } from '../util/options.js';
+import { checkBoolean, checkOneOf, invalidOption, rejectUnknownOptions } from '../util/options.js';
 import { fpsToRational } from '../video/formats.js';
-import { X11Capture, type Region } from './x11/capture.js';
+import { X11Capture, type CopyMode, type Region } from './x11/capture.js';
 import { defaultDisplay, parseDisplay } from './x11/display.js';
 import type { CursorImage } from './x11/protocol.js';
 import { Completion, type Source, type SourceKind } from './source.js';
@@ -32,9 +31,11 @@ export interface ScreenSourceOptions {
   fps?: number;
   /** draw the mouse cursor into the frames (default false) */
   cursor?: boolean;
+  /** how the X server copies into the bus: 'render' (opaque alpha from the server) or 'getimage'; default: render where the server can */
+  copy?: CopyMode;
 }
 
-const OPTIONS = ['name', 'screen', 'region', 'fps', 'cursor'] as const;
+const OPTIONS = ['name', 'screen', 'region', 'fps', 'cursor', 'copy'] as const;
 
 export class ScreenSource implements Source {
   readonly kind = 'screen';
@@ -59,7 +60,7 @@ export class ScreenSource implements Source {
   ) {
     const r = capture.region;
     const whole = r.width === capture.screen.width && r.height === capture.screen.height;
-    this.description = `X11 screen ${displayName}${whole ? '' : ` region ${r.x},${r.y} ${r.width}x${r.height}`} ${r.width}x${r.height} BGRA, at most ${fps} fps when it changes${drawCursor ? ', with the cursor' : ''}`;
+    this.description = `X11 screen ${displayName}${whole ? '' : ` region ${r.x},${r.y} ${r.width}x${r.height}`} ${r.width}x${r.height} BGRA, at most ${fps} fps when it changes${drawCursor ? ', with the cursor' : ''} (copied by ${capture.mode === 'render' ? 'RENDER' : 'ShmGetImage'})`;
     this.intervalMs = 1000 / fps;
     capture.onDamage = () => {
       this.dirty = true;
@@ -77,7 +78,8 @@ export class ScreenSource implements Source {
     if (typeof fps !== 'number' || !(fps > 0 && fps <= 240)) throw invalidOption('fps', 'a number above 0 and at most 240', fps);
     const cursor = checkBoolean('cursor', options.cursor ?? false);
     const display = parseDisplay(x11Display(options.screen ?? 'auto'));
-    const capture = await X11Capture.open(display, { ...(options.region ? { region: checkRegion(options.region) } : {}), cursor });
+    const copy = options.copy === undefined ? undefined : checkOneOf('copy', options.copy, ['render', 'getimage'] as const);
+    const capture = await X11Capture.open(display, { ...(options.region ? { region: checkRegion(options.region) } : {}), cursor, ...(copy ? { mode: copy } : {}) });
     try {
       const r = capture.region;
       const producer = await createProducer(options.name, { width: r.width, height: r.height, format: 'BGRA', fps: fpsToRational(fps) });
@@ -131,7 +133,7 @@ export class ScreenSource implements Source {
       const wallClock = wallNs();
       await this.capture.capture(slot.offset, slot.length);
       if (this.closed) return;
-      opaqueAlpha(frame.data);
+      if (this.capture.needsOpaqueAlpha) opaqueAlpha(frame.data);
       if (this.drawCursor) this.blendCursor(frame.data, await this.capture.cursor());
       if (this.closed) return;
       this.producer.publish(frame, { timestamp, wallClock });

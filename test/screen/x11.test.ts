@@ -49,37 +49,39 @@ describe('X11 screen capture', { skip }, () => {
     await x?.stop();
   });
 
-  it('publishes what is on the screen, pixel for pixel, and follows a moving marker', async () => {
-    x.paintSquare(TILE, 4, 6, 8, '#ff0000', '#000080');
-    await using source = await createScreenSource({ name: uniqueName('x11'), screen: `x11:${x.display}`, fps: 30 });
-    assert.match(source.description, /320x240 BGRA/);
-    await using consumer = await openConsumer(source.stream);
-    const matches = (sx: number, sy: number) => (data: Uint8Array) => {
-      for (const [px, py] of [
-        [4, 6],
-        [11, 13],
-        [3, 6],
-        [12, 14],
-        [4 + 64, 6 + 96],
-        [319, 239],
+  for (const copy of ['render', 'getimage'] as const) {
+    it(`publishes what is on the screen, pixel for pixel, and follows a moving marker (copy: ${copy})`, async () => {
+      x.paintSquare(TILE, 4, 6, 8, '#ff0000', '#000080');
+      await using source = await createScreenSource({ name: uniqueName('x11'), screen: `x11:${x.display}`, fps: 30, copy });
+      assert.match(source.description, new RegExp(`320x240 BGRA.*copied by ${copy === 'render' ? 'RENDER' : 'ShmGetImage'}`));
+      await using consumer = await openConsumer(source.stream);
+      const matches = (sx: number, sy: number) => (data: Uint8Array) => {
+        for (const [px, py] of [
+          [4, 6],
+          [11, 13],
+          [3, 6],
+          [12, 14],
+          [4 + 64, 6 + 96],
+          [319, 239],
+        ] as [number, number][]) {
+          const want = inSquare(px, py, sx, sy, 8) ? RED : NAVY;
+          if (pixel(data, 320, px, py).join() !== want.join()) return false;
+        }
+        return true;
+      };
+      const first = await frameWhere(consumer, matches(4, 6));
+      // Every pixel, not just the probes.
+      for (let py = 0; py < 240; py++) for (let px = 0; px < 320; px++) assert.deepEqual(pixel(first, 320, px, py), inSquare(px, py, 4, 6, 8) ? RED : NAVY, `pixel ${px},${py}`);
+      // The marker moves: the next frames show it at its new place.
+      for (const [sx, sy] of [
+        [12, 6],
+        [20, 18],
       ] as [number, number][]) {
-        const want = inSquare(px, py, sx, sy, 8) ? RED : NAVY;
-        if (pixel(data, 320, px, py).join() !== want.join()) return false;
+        x.paintSquare(TILE, sx, sy, 8, '#ff0000', '#000080');
+        await frameWhere(consumer, matches(sx, sy));
       }
-      return true;
-    };
-    const first = await frameWhere(consumer, matches(4, 6));
-    // Every pixel, not just the probes.
-    for (let py = 0; py < 240; py++) for (let px = 0; px < 320; px++) assert.deepEqual(pixel(first, 320, px, py), inSquare(px, py, 4, 6, 8) ? RED : NAVY, `pixel ${px},${py}`);
-    // The marker moves: the next frames show it at its new place.
-    for (const [sx, sy] of [
-      [12, 6],
-      [20, 18],
-    ] as [number, number][]) {
-      x.paintSquare(TILE, sx, sy, 8, '#ff0000', '#000080');
-      await frameWhere(consumer, matches(sx, sy));
-    }
-  });
+    });
+  }
 
   it('crops to --region and publishes nothing while the screen is idle', async () => {
     x.paintSquare(TILE, 0, 0, 16, '#ff0000', '#000080');

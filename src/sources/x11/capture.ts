@@ -1,10 +1,18 @@
 /**
  * Capturing an X screen (or a region of it) into shared memory the caller
  * owns: the bus's data segment is handed to the X server once (MIT-SHM
- * ShmAttachFd), and each capture is one ShmGetImage that makes the server
- * copy the pixels straight into a bus slot. DAMAGE says when anything was
- * drawn, so an idle screen costs nothing. XFixes gives the cursor's image,
- * which the X server never includes in a capture.
+ * ShmAttachFd), and the server copies the pixels straight into a bus slot.
+ * DAMAGE says when anything was drawn, so an idle screen costs nothing.
+ * XFixes gives the cursor's image, which the X server never includes.
+ *
+ * Two ways to copy, chosen at open:
+ * - render (when the server has RENDER and shared-memory pixmaps, as X.Org
+ *   and Xvfb do): each slot is also a 32-bit pixmap, and a Composite with
+ *   op Src from the root window fills it. The root has no alpha, so the
+ *   server writes 255 there: BGRA comes out opaque with no pass over the
+ *   pixels in this process.
+ * - getimage: ShmGetImage into the slot; the server leaves its padding
+ *   byte (usually 0) where BGRA has alpha, so the caller sets it.
  */
 import { VidbusError } from '../../errors.js';
 import { X11Connection } from './connection.js';
@@ -14,6 +22,16 @@ import {
   damageDestroy,
   damageQueryVersion,
   damageSubtractAll,
+  freePixmap,
+  getInputFocus,
+  parsePictFormats,
+  renderCompositeSrc,
+  renderCreatePicture,
+  renderFreePicture,
+  renderQueryPictFormats,
+  renderQueryVersion,
+  shmCreatePixmap,
+  shmSharedPixmaps,
   parseCursorImage,
   parseShmGetImage,
   parseShmQueryVersion,
@@ -35,6 +53,16 @@ export interface Region {
   height: number;
 }
 
+/** How the server copies into slots (see above). */
+export type CopyMode = 'render' | 'getimage';
+
+/** What render mode needs: RENDER's opcode, the root window's picture and the 32-bit format. */
+interface RenderPath {
+  render: Extension;
+  rootFormat: number;
+  argb32: number;
+}
+
 export class X11Capture implements Disposable {
   /** the captured rectangle (the whole screen unless a region was asked for) */
   readonly region: Region;
@@ -46,12 +74,16 @@ export class X11Capture implements Disposable {
   private segment = 0;
   private readonly damage: number;
   private closed = false;
+  /** render mode: the root window's picture, and one pixmap and picture per slot offset */
+  private rootPicture = 0;
+  private readonly slotPictures = new Map<number, { pixmap: number; picture: number }>();
 
   private constructor(
     private readonly connection: X11Connection,
     private readonly shm: Extension,
     private readonly damageExtension: Extension,
     private readonly xfixes: Extension | undefined,
+    private readonly renderPath: RenderPath | undefined,
     region: Region,
   ) {
     this.region = region;
@@ -64,6 +96,20 @@ export class X11Capture implements Disposable {
     connection.onError = fail;
     this.damage = connection.allocateId();
     connection.send(damageCreate(damageExtension.majorOpcode, this.damage, connection.screen.root));
+    if (renderPath) {
+      this.rootPicture = connection.allocateId();
+      connection.send(renderCreatePicture(renderPath.render.majorOpcode, this.rootPicture, connection.screen.root, renderPath.rootFormat, true));
+    }
+  }
+
+  /** how the server copies into slots */
+  get mode(): CopyMode {
+    return this.renderPath ? 'render' : 'getimage';
+  }
+
+  /** Whether the caller must set the alpha byte of captured pixels (getimage mode). */
+  get needsOpaqueAlpha(): boolean {
+    return !this.renderPath;
   }
 
   /**
@@ -72,7 +118,7 @@ export class X11Capture implements Disposable {
    * MIT-SHM 1.2 (descriptor passing), DAMAGE, and XFixes when the cursor
    * is wanted. `region` must lie inside the screen.
    */
-  static async open(display: DisplayAddress, options: { region?: Region; cursor?: boolean } = {}): Promise<X11Capture> {
+  static async open(display: DisplayAddress, options: { region?: Region; cursor?: boolean; mode?: CopyMode } = {}): Promise<X11Capture> {
     const connection = await X11Connection.open(display);
     try {
       const s = connection.screen;
@@ -95,14 +141,17 @@ export class X11Capture implements Disposable {
       const xfixes = options.cursor ? await connection.extension('XFIXES') : undefined;
       const missing = [!shm && 'MIT-SHM', !damage && 'DAMAGE', options.cursor && !xfixes && 'XFIXES (for --cursor)'].filter(Boolean);
       if (missing.length) throw new VidbusError('ERR_DISPLAY_UNAVAILABLE', `The X server of ${display.name} lacks the ${missing.join(' and ')} extension(s) screen capture needs`);
-      const version = parseShmQueryVersion(await connection.call(shmQueryVersion(shm!.majorOpcode)));
+      const shmReply = await connection.call(shmQueryVersion(shm!.majorOpcode));
+      const version = parseShmQueryVersion(shmReply);
       if (version.major < 1 || (version.major === 1 && version.minor < 2)) {
         throw new VidbusError('ERR_DISPLAY_UNAVAILABLE', `The X server of ${display.name} has MIT-SHM ${version.major}.${version.minor}; capture needs 1.2 (X.Org 1.15 or later)`);
       }
       // Both must be asked for their version before use.
       await connection.call(damageQueryVersion(damage!.majorOpcode));
       if (xfixes) await connection.call(xfixesQueryVersion(xfixes.majorOpcode));
-      return new X11Capture(connection, shm!, damage!, xfixes, region);
+      const renderPath = options.mode === 'getimage' || !shmSharedPixmaps(shmReply) ? undefined : await findRenderPath(connection);
+      if (options.mode === 'render' && !renderPath) throw new VidbusError('ERR_DISPLAY_UNAVAILABLE', `The X server of ${display.name} cannot composite into shared-memory pixmaps (RENDER with a8r8g8b8 and MIT-SHM pixmaps)`);
+      return new X11Capture(connection, shm!, damage!, xfixes, renderPath, region);
     } catch (e) {
       connection.close();
       throw e;
@@ -131,9 +180,30 @@ export class X11Capture implements Disposable {
     const r = this.region;
     if (length < r.width * r.height * 4) throw new VidbusError('ERR_FRAME_SIZE', `A capture of ${r.width}x${r.height} needs ${r.width * r.height * 4} bytes; the slot has ${length}`);
     this.connection.send(damageSubtractAll(this.damageExtension.majorOpcode, this.damage));
+    if (this.renderPath) {
+      const render = this.renderPath.render.majorOpcode;
+      this.connection.send(renderCompositeSrc(render, this.rootPicture, this.slotPicture(offset), r.x, r.y, r.width, r.height));
+      // Composite has no reply: a round trip says it is done.
+      await this.connection.call(getInputFocus());
+      return;
+    }
     const reply = await this.connection.call(shmGetImage(this.shm.majorOpcode, this.connection.screen.root, r.x, r.y, r.width, r.height, this.segment, offset));
     const { size } = parseShmGetImage(reply);
     if (size !== r.width * r.height * 4) throw new VidbusError('ERR_DISPLAY_UNAVAILABLE', `The X server wrote ${size} bytes for a ${r.width}x${r.height} capture; expected ${r.width * r.height * 4}`);
+  }
+
+  /** The 32-bit picture over the slot at `offset` (made on first use; a ring has few slots). */
+  private slotPicture(offset: number): number {
+    let made = this.slotPictures.get(offset);
+    if (!made) {
+      const { render, argb32 } = this.renderPath!;
+      made = { pixmap: this.connection.allocateId(), picture: this.connection.allocateId() };
+      const r = this.region;
+      this.connection.send(shmCreatePixmap(this.shm.majorOpcode, made.pixmap, this.connection.screen.root, r.width, r.height, 32, this.segment, offset));
+      this.connection.send(renderCreatePicture(render.majorOpcode, made.picture, made.pixmap, argb32, false));
+      this.slotPictures.set(offset, made);
+    }
+    return made.picture;
   }
 
   /** The cursor's image and position (needs the cursor option at open). */
@@ -148,6 +218,14 @@ export class X11Capture implements Disposable {
     this.closed = true;
     try {
       this.connection.send(damageDestroy(this.damageExtension.majorOpcode, this.damage));
+      if (this.renderPath) {
+        const render = this.renderPath.render.majorOpcode;
+        for (const { pixmap, picture } of this.slotPictures.values()) {
+          this.connection.send(renderFreePicture(render, picture));
+          this.connection.send(freePixmap(pixmap));
+        }
+        this.connection.send(renderFreePicture(render, this.rootPicture));
+      }
       if (this.segment !== 0) this.connection.send(shmDetach(this.shm.majorOpcode, this.segment));
     } catch {
       // The display is gone: it freed everything itself.
@@ -158,4 +236,14 @@ export class X11Capture implements Disposable {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/** RENDER with the root visual's format and a8r8g8b8, or undefined when the server lacks either. */
+async function findRenderPath(connection: X11Connection): Promise<RenderPath | undefined> {
+  const render = await connection.extension('RENDER');
+  if (!render) return undefined;
+  await connection.call(renderQueryVersion(render.majorOpcode));
+  const formats = parsePictFormats(await connection.call(renderQueryPictFormats(render.majorOpcode)), connection.display.screen, connection.screen.rootVisual!.id);
+  if (formats.rootFormat === undefined || formats.argb32 === undefined) return undefined;
+  return { render, rootFormat: formats.rootFormat, argb32: formats.argb32 };
 }

@@ -338,3 +338,126 @@ export function parseCursorImage(reply: Uint8Array): CursorImage {
   for (let i = 0; i < argb.length; i++) argb[i] = v.getUint32(32 + i * 4, true);
   return { x: v.getInt16(8, true), y: v.getInt16(10, true), width, height, xhot: v.getUint16(16, true), yhot: v.getUint16(18, true), serial: v.getUint32(20, true), argb };
 }
+
+// ---------------------------------------------------------------- core: pixmaps and a round trip
+
+const OP_FREE_PIXMAP = 54;
+const OP_GET_INPUT_FOCUS = 43;
+
+export function freePixmap(pixmap: number): Uint8Array {
+  const { bytes, view } = request(OP_FREE_PIXMAP, 0, 2);
+  view.setUint32(4, pixmap, true);
+  return bytes;
+}
+
+/** The cheapest request with a reply: its reply means every request before it was carried out. */
+export function getInputFocus(): Uint8Array {
+  return request(OP_GET_INPUT_FOCUS, 0, 1).bytes;
+}
+
+/** Whether ShmQueryVersion says the server can make pixmaps in shared memory. */
+export function shmSharedPixmaps(reply: Uint8Array): boolean {
+  return reply[1] === 1;
+}
+
+/** ShmCreatePixmap: a pixmap whose pixels are the segment's bytes at `offset` (ZPixmap rows). */
+export function shmCreatePixmap(major: number, pixmap: number, drawable: number, width: number, height: number, depth: number, segment: number, offset: number): Uint8Array {
+  const { bytes, view } = request(major, 5, 7);
+  view.setUint32(4, pixmap, true);
+  view.setUint32(8, drawable, true);
+  view.setUint16(12, width, true);
+  view.setUint16(14, height, true);
+  view.setUint8(16, depth);
+  view.setUint32(20, segment, true);
+  view.setUint32(24, offset, true);
+  return bytes;
+}
+
+// ---------------------------------------------------------------- RENDER
+
+export function renderQueryVersion(major: number): Uint8Array {
+  const { bytes, view } = request(major, 0, 3);
+  view.setUint32(4, 0, true);
+  view.setUint32(8, 11, true);
+  return bytes;
+}
+
+export function renderQueryPictFormats(major: number): Uint8Array {
+  return request(major, 1, 1).bytes;
+}
+
+/** The picture formats capture needs: the root visual's, and 32-bit a8r8g8b8 (bytes B, G, R, A). */
+export interface PictFormats {
+  rootFormat: number | undefined;
+  argb32: number | undefined;
+}
+
+/** Finds the root visual's picture format (on `screen`) and a8r8g8b8 in a QueryPictFormats reply. */
+export function parsePictFormats(reply: Uint8Array, screen: number, rootVisual: number): PictFormats {
+  const v = new DataView(reply.buffer, reply.byteOffset, reply.length);
+  const need = (end: number) => {
+    if (end > reply.length) throw new X11ProtocolError('the X server sent a truncated RENDER format list');
+  };
+  const formatCount = v.getUint32(8, true);
+  const screenCount = v.getUint32(12, true);
+  let at = 32;
+  need(at + formatCount * 28);
+  let argb32: number | undefined;
+  for (let i = 0; i < formatCount; i++, at += 28) {
+    const direct = v.getUint8(at + 4) === 1;
+    const depth = v.getUint8(at + 5);
+    const shift = (k: number) => v.getUint16(at + 8 + k * 4, true);
+    const mask = (k: number) => v.getUint16(at + 10 + k * 4, true);
+    // red, green, blue, alpha at shifts 16, 8, 0, 24 with 8-bit masks: B, G, R, A bytes in a little-endian word.
+    if (direct && depth === 32 && [shift(0), shift(1), shift(2), shift(3)].join() === '16,8,0,24' && [mask(0), mask(1), mask(2), mask(3)].every((m) => m === 0xff)) {
+      argb32 ??= v.getUint32(at, true);
+    }
+  }
+  let rootFormat: number | undefined;
+  for (let s = 0; s < screenCount; s++) {
+    need(at + 8);
+    const depthCount = v.getUint32(at, true);
+    at += 8;
+    for (let d = 0; d < depthCount; d++) {
+      need(at + 8);
+      const visualCount = v.getUint16(at + 2, true);
+      at += 8;
+      need(at + visualCount * 8);
+      for (let i = 0; i < visualCount; i++, at += 8) if (s === screen && v.getUint32(at, true) === rootVisual) rootFormat = v.getUint32(at + 4, true);
+    }
+  }
+  return { rootFormat, argb32 };
+}
+
+/** CreatePicture; `includeInferiors` makes a window's picture include its child windows (what a screen capture wants). */
+export function renderCreatePicture(major: number, picture: number, drawable: number, format: number, includeInferiors: boolean): Uint8Array {
+  const { bytes, view } = request(major, 4, includeInferiors ? 6 : 5);
+  view.setUint32(4, picture, true);
+  view.setUint32(8, drawable, true);
+  view.setUint32(12, format, true);
+  if (includeInferiors) {
+    view.setUint32(16, 1 << 8, true); // CPSubwindowMode
+    view.setUint32(20, 1, true); // IncludeInferiors
+  }
+  return bytes;
+}
+
+export function renderFreePicture(major: number, picture: number): Uint8Array {
+  const { bytes, view } = request(major, 7, 2);
+  view.setUint32(4, picture, true);
+  return bytes;
+}
+
+/** Composite with op Src: copies `src` at (srcX, srcY) over `dst` at (0, 0); a source without alpha gives opaque pixels. */
+export function renderCompositeSrc(major: number, src: number, dst: number, srcX: number, srcY: number, width: number, height: number): Uint8Array {
+  const { bytes, view } = request(major, 8, 9);
+  view.setUint8(4, 1); // PictOpSrc
+  view.setUint32(8, src, true);
+  view.setUint32(12, 0, true);
+  view.setUint32(16, dst, true);
+  view.setInt16(20, srcX, true);
+  view.setInt16(22, srcY, true);
+  view.setUint16(32, width, true);
+  view.setUint16(34, height, true);
+  return bytes;
+}
