@@ -37,8 +37,10 @@ client_packages=(python3 python3-numpy python3-pytest python3-setuptools python3
 # elements, and Chromium for the browser check.
 pipewire_packages=(libpipewire-0.3-dev pipewire pipewire-bin wireplumber xdg-desktop-portal xdg-desktop-portal-gtk xvfb dbus-daemon dbus-bin
   gstreamer1.0-pipewire chromium)
+# Screen capture's tests: an X server to capture and xsetroot to paint it.
+screen_packages=(xvfb x11-xserver-utils)
 wanted=()
-[ $tests = 1 ] && wanted+=("${client_packages[@]}" "${pipewire_packages[@]}")
+[ $tests = 1 ] && wanted+=("${client_packages[@]}" "${pipewire_packages[@]}" "${screen_packages[@]}")
 [ $tests = 1 ] && [ "${VIDBUS_SKIP_LAB:-0}" != 1 ] && wanted+=("${lab_packages[@]}")
 for p in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$p")

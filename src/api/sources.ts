@@ -13,7 +13,7 @@ export { createFfmpegSource, FfmpegSource, ffmpegSourceKind } from '../sources/f
 export type { FfmpegSourceOptions, FfmpegSourceStats } from '../sources/ffmpeg-source.js';
 export { createScreenSource, parseRegion, ScreenSource, screenSourceKind } from '../sources/screen-source.js';
 export type { ScreenSourceOptions } from '../sources/screen-source.js';
-export type { Region } from '../sources/x11/capture.js';
+export type { Region } from '../devices/x11/capture.js';
 export { Completion } from '../sources/source.js';
 export { findSource, createSource, registerSource, sourceKinds, unregisterSource } from '../sources/builtin.js';
 export type { CommonSourceArgs, Source, SourceCliOption, SourceKind, SourceStats } from '../sources/source.js';

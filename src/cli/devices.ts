@@ -16,7 +16,7 @@ async function pipewireSection(): Promise<string> {
 
 export const devicesCommand: Command = {
   name: 'devices',
-  summary: 'Video devices by role (camera, loopback, encoder, decoder, converter, output), and PipeWire video nodes.',
+  summary: 'Video devices by role (camera, loopback, encoder, decoder, converter, output), PipeWire video nodes, and screens.',
   synopsis: ['[--formats] [--json]'],
   options: {
     formats: { type: 'boolean', default: false, help: 'add each device\'s formats, sizes and rates' },
@@ -28,7 +28,11 @@ export const devicesCommand: Command = {
     const { listDevices, formatDevices } = await import('../devices/discover.js');
     const list = listDevices({ formats: values.formats === true });
     process.stdout.write(values.json ? `${JSON.stringify(list, null, 2)}\n` : formatDevices(list));
-    if (!values.json) process.stdout.write(await pipewireSection());
+    if (!values.json) {
+      const { listScreens, formatScreens } = await import('../devices/screens.js');
+      process.stdout.write(await pipewireSection());
+      process.stdout.write(formatScreens(await listScreens()));
+    }
   },
 };
 

@@ -14,9 +14,9 @@ import { VidbusError } from '../errors.js';
 import { monoNs, wallNs } from '../util/clock.js';
 import { checkBoolean, checkOneOf, invalidOption, rejectUnknownOptions } from '../util/options.js';
 import { fpsToRational } from '../video/formats.js';
-import { X11Capture, type CopyMode, type Region } from './x11/capture.js';
-import { defaultDisplay, parseDisplay } from './x11/display.js';
-import type { CursorImage } from './x11/protocol.js';
+import { X11Capture, type CopyMode, type Region } from '../devices/x11/capture.js';
+import { defaultDisplay, parseDisplay } from '../devices/x11/display.js';
+import type { CursorImage } from '../devices/x11/protocol.js';
 import { Completion, type Source, type SourceKind } from './source.js';
 
 /** Options of createScreenSource(). */

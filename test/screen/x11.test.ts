@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { isVidbusError, openConsumer, type Consumer } from '../../src/index.js';
 import { main } from '../../src/cli/main.js';
 import { createScreenSource, type ScreenSource } from '../../src/sources/screen-source.js';
+import { listScreens } from '../../src/devices/screens.js';
 import { shmEntries, uniqueName } from '../helpers.js';
 import { haveXvfb, Xvfb } from './xvfb.js';
 
@@ -156,6 +157,16 @@ describe('X11 screen capture', { skip }, () => {
       await assert.rejects(createScreenSource({ name }), (e: unknown) => isVidbusError(e, 'ERR_DISPLAY_UNAVAILABLE') && /DISPLAY is not set/.test((e as Error).message));
     } finally {
       if (saved !== undefined) process.env.DISPLAY = saved;
+    }
+    // A 16-bit screen: refused by name, and listed with the reason.
+    const shallow = await Xvfb.start(64, 48, 16);
+    try {
+      await assert.rejects(createScreenSource({ name, screen: shallow.display }), (e: unknown) => isVidbusError(e, 'ERR_FORMAT_UNSUPPORTED') && /depth 16/.test((e as Error).message));
+      const listed = await listScreens();
+      assert.deepEqual(listed.find((s) => s.display === x.display), { display: x.display, width: 320, height: 240, copy: 'render' });
+      assert.match(listed.find((s) => s.display === shallow.display)?.problem ?? '', /depth 16/);
+    } finally {
+      await shallow.stop();
     }
     assert.deepEqual(shmEntries(name), []);
   });

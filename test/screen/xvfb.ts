@@ -23,8 +23,8 @@ export class Xvfb {
     private readonly dir: string,
   ) {}
 
-  static async start(width = 320, height = 240): Promise<Xvfb> {
-    const child = spawn('Xvfb', ['-displayfd', '3', '-nolisten', 'tcp', '-noreset', '-screen', '0', `${width}x${height}x24`], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+  static async start(width = 320, height = 240, depth = 24): Promise<Xvfb> {
+    const child = spawn('Xvfb', ['-displayfd', '3', '-nolisten', 'tcp', '-noreset', '-screen', '0', `${width}x${height}x${depth}`], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
     const number = await new Promise<string>((resolve, reject) => {
       let text = '';
       let stderr = '';
