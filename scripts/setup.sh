@@ -37,8 +37,9 @@ client_packages=(python3 python3-numpy python3-pytest python3-setuptools python3
 # elements, and Chromium for the browser check.
 pipewire_packages=(libpipewire-0.3-dev pipewire pipewire-bin wireplumber xdg-desktop-portal xdg-desktop-portal-gtk xvfb dbus-daemon dbus-bin
   gstreamer1.0-pipewire chromium)
-# Screen capture's tests: an X server to capture and xsetroot to paint it.
-screen_packages=(xvfb x11-xserver-utils)
+# Screen capture's tests: an X server to capture and xsetroot to paint it; the portal's
+# test backend (test/desktop/fake-screencast.py) runs on Debian's Python with GObject.
+screen_packages=(xvfb x11-xserver-utils python3-gi)
 wanted=()
 [ $tests = 1 ] && wanted+=("${client_packages[@]}" "${pipewire_packages[@]}" "${screen_packages[@]}")
 [ $tests = 1 ] && [ "${VIDBUS_SKIP_LAB:-0}" != 1 ] && wanted+=("${lab_packages[@]}")

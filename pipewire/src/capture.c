@@ -242,7 +242,7 @@ static void on_node_removed(void *data, uint32_t id)
 
 static int usage(void)
 {
-    return report_error("ERR_INVALID_OPTION", "usage: vidbus-pipewire capture --target <node id, serial, name or description> --stream <bus stream> [--follow] [--slots N]");
+    return report_error("ERR_INVALID_OPTION", "usage: vidbus-pipewire capture --target <node id, serial, name or description> --stream <bus stream> [--follow] [--slots N] [--remote-fd N]");
 }
 
 int run_capture(int argc, char **argv)
@@ -251,16 +251,19 @@ int run_capture(int argc, char **argv)
     memset(&c, 0, sizeof(c));
     c.node_id = SPA_ID_INVALID;
     static const struct option OPTIONS[] = {
-        {"target", required_argument, 0, 't'}, {"stream", required_argument, 0, 's'}, {"follow", no_argument, 0, 'f'}, {"slots", required_argument, 0, 'n'}, {0, 0, 0, 0}};
+        {"target", required_argument, 0, 't'}, {"stream", required_argument, 0, 's'}, {"follow", no_argument, 0, 'f'}, {"slots", required_argument, 0, 'n'},
+        {"remote-fd", required_argument, 0, 'r'}, {0, 0, 0, 0}};
+    int remote_fd = -1;
     for (int o; (o = getopt_long(argc, argv, "", OPTIONS, NULL)) != -1;) {
         if (o == 't') c.target = optarg;
         else if (o == 's') c.stream_name = optarg;
         else if (o == 'f') c.follow = true;
         else if (o == 'n') c.slots = (uint32_t)strtoul(optarg, NULL, 10);
+        else if (o == 'r') remote_fd = atoi(optarg);
         else return usage();
     }
     if (c.target == NULL || c.stream_name == NULL) return usage();
-    if (!session_open(&c.s, "vidbus capture")) return 1;
+    if (!session_open_fd(&c.s, "vidbus capture", remote_fd)) return 1;
     c.watch = (node_watch){.added = on_node_added, .removed = on_node_removed, .data = &c};
     node_watch_start(&c.watch, &c.s);
     session_roundtrip(&c.s);

@@ -5,8 +5,11 @@
  * the Node side never links libpipewire:
  *
  *   camera  --stream S --name N [--description D]  bus stream S -> a PipeWire camera node
- *   capture --target T --stream S [--follow]       PipeWire video node T -> bus stream S
+ *   capture --target T --stream S [--follow] [--remote-fd N]
+ *                                                  PipeWire video node T -> bus stream S
  *   nodes                                          the video nodes PipeWire has now
+ *   portal  --stream S [--restore-token T] [--cursor] [--window]
+ *                                                  a screen the ScreenCast portal grants -> bus stream S
  *
  * Errors are {"event":"error","code":"ERR_...","message":"..."} with the
  * codes of src/errors.ts, and exit status 1. */
@@ -48,6 +51,8 @@ typedef struct {
 
 /* Connects; on failure reports ERR_PIPEWIRE_UNAVAILABLE and returns false. */
 bool session_open(session *s, const char *application);
+/* The same over an already connected remote (the portal's); fd < 0: the default remote. */
+bool session_open_fd(session *s, const char *application, int fd);
 /* Runs the loop until everything queued on the server so far has been answered. */
 void session_roundtrip(session *s);
 void session_close(session *s);
@@ -55,5 +60,6 @@ void session_close(session *s);
 int run_camera(int argc, char **argv);
 int run_capture(int argc, char **argv);
 int run_nodes(int argc, char **argv);
+int run_portal(int argc, char **argv);
 
 #endif

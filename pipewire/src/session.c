@@ -43,6 +43,11 @@ static const struct pw_core_events CORE_EVENTS = {
 
 bool session_open(session *s, const char *application)
 {
+    return session_open_fd(s, application, -1);
+}
+
+bool session_open_fd(session *s, const char *application, int fd)
+{
     memset(s, 0, sizeof(*s));
     s->loop = pw_main_loop_new(NULL);
     if (s->loop == NULL) return report_error("ERR_PIPEWIRE_UNAVAILABLE", "Could not make a PipeWire main loop: %s", strerror(errno)), false;
@@ -54,7 +59,8 @@ bool session_open(session *s, const char *application)
         session_close(s);
         return report_error("ERR_PIPEWIRE_UNAVAILABLE", "Could not make a PipeWire context: %s", strerror(errno)), false;
     }
-    s->core = pw_context_connect(s->context, NULL, 0);
+    /* A remote handed over by the portal is already connected; PipeWire takes the descriptor. */
+    s->core = fd >= 0 ? pw_context_connect_fd(s->context, fd, NULL, 0) : pw_context_connect(s->context, NULL, 0);
     if (s->core == NULL) {
         int err = errno;
         const char *runtime = getenv("XDG_RUNTIME_DIR");

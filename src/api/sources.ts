@@ -11,7 +11,7 @@ export { createPatternSource, PatternSource, patternSourceKind } from '../source
 export type { PatternSourceOptions } from '../sources/pattern-source.js';
 export { createFfmpegSource, FfmpegSource, ffmpegSourceKind } from '../sources/ffmpeg-source.js';
 export type { FfmpegSourceOptions, FfmpegSourceStats } from '../sources/ffmpeg-source.js';
-export { createScreenSource, parseRegion, ScreenSource, screenSourceKind } from '../sources/screen-source.js';
+export { createScreenSource, parseRegion, pickScreen, X11ScreenSource, screenSourceKind } from '../sources/screen-source.js';
 export type { ScreenSourceOptions } from '../sources/screen-source.js';
 export type { Region } from '../devices/x11/capture.js';
 export { Completion } from '../sources/source.js';

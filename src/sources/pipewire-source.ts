@@ -29,9 +29,25 @@ export interface PipeWireSourceOptions {
 
 const OPTIONS = ['node', 'name', 'follow', 'slots'] as const;
 
+/** How a helper-backed source was started: what it is, what to call it, what else to do with the helper's events. */
+export interface HelperSourceSpec {
+  /** the source kind it reports ('pipewire', 'screen') */
+  kind: string;
+  /** the helper's arguments (a command that ends up in `capture`) */
+  args: string[];
+  /** the bus stream */
+  stream: string;
+  /** what it captures, for the description ('PipeWire my-camera', 'screen through the desktop portal') */
+  label: string;
+  /** how long to wait for the first format (ms) */
+  formatTimeoutMs: number;
+  /** sees every helper event first (the portal's restore token) */
+  onEvent?: (event: HelperEvent) => void;
+}
+
 /** A PipeWire node's video, published on a bus stream by the bridge. */
 export class PipeWireSource implements Source {
-  readonly kind = 'pipewire';
+  readonly kind: string;
   readonly stream: string;
   description: string;
   onNotice: ((message: string) => void) | undefined;
@@ -42,12 +58,13 @@ export class PipeWireSource implements Source {
 
   private constructor(
     private readonly helper: PipeWireHelper,
-    options: PipeWireSourceOptions,
+    private readonly spec: HelperSourceSpec,
     format: HelperEvent,
   ) {
-    this.stream = options.name;
-    this.node = options.node;
-    this.description = describe(options.node, format);
+    this.kind = spec.kind;
+    this.stream = spec.stream;
+    this.node = spec.label;
+    this.description = describe(spec.label, format);
     helper.onEvent = (e) => this.onEvent(e);
     void helper.exited.then((error) => {
       if (error && !this.closing) this.completion.reject(error);
@@ -67,11 +84,17 @@ export class PipeWireSource implements Source {
     const args = ['capture', '--target', options.node, '--stream', options.name];
     if (options.follow) args.push('--follow');
     if (options.slots !== undefined) args.push('--slots', String(checkInteger('slots', options.slots, 2, 64)));
-    const helper = PipeWireHelper.start(args);
+    // With follow and no node yet, the stream appears when the node does: wait for that as long as it takes.
+    return PipeWireSource.fromHelper({ kind: 'pipewire', args, stream: options.name, label: `PipeWire ${options.node}`, formatTimeoutMs: options.follow ? 2 ** 31 - 1 : 15000 });
+  }
+
+  /** Starts the helper and resolves once the bus stream exists (its first format). For sources built on the bridge. */
+  static async fromHelper(spec: HelperSourceSpec): Promise<PipeWireSource> {
+    const helper = PipeWireHelper.start(spec.args);
+    helper.onEvent = spec.onEvent;
     try {
-      // With follow and no node yet, the stream appears when the node does: wait for that as long as it takes.
-      const format = await helper.next('format', options.follow ? 2 ** 31 - 1 : 15000);
-      return new PipeWireSource(helper, options, format);
+      const format = await helper.next('format', spec.formatTimeoutMs);
+      return new PipeWireSource(helper, spec, format);
     } catch (e) {
       await helper.stop();
       throw e;
@@ -79,6 +102,7 @@ export class PipeWireSource implements Source {
   }
 
   private onEvent(e: HelperEvent): void {
+    this.spec.onEvent?.(e);
     if (e.event === 'stats') this.counts = { published: Number(e.published), dropped: Number(e.dropped) };
     else if (e.event === 'format') {
       this.description = describe(this.node, e);
@@ -102,9 +126,9 @@ export class PipeWireSource implements Source {
   }
 }
 
-function describe(node: string, f: HelperEvent): string {
+function describe(label: string, f: HelperEvent): string {
   const fps = Number(f.fpsNum) / Number(f.fpsDen);
-  return `PipeWire ${node} ${f.width}x${f.height} ${f.format} @ ${Number.isFinite(fps) ? Math.round(fps * 100) / 100 : '?'} fps`;
+  return `${label} ${f.width}x${f.height} ${f.format} @ ${Number.isFinite(fps) ? Math.round(fps * 100) / 100 : '?'} fps`;
 }
 
 /** A PipeWire node onto a bus stream: `await createPipeWireSource({ node: 'my-camera', name: 'cam0' })`. */

@@ -1,6 +1,10 @@
 /**
- * A screen onto the bus: `vidbus stream --screen x11:1 --name desk
- * [--region X,Y,W,H] [--fps 30] [--cursor]`.
+ * A screen onto the bus: `vidbus stream --screen [auto|x11[:DISPLAY]|portal]
+ * --name desk [--region X,Y,W,H] [--fps 30] [--cursor]`.
+ *
+ * `auto` (the default) takes the desktop's ScreenCast portal on Wayland
+ * (src/sources/portal-screen.ts: the person picks the screen, once), and
+ * X11 where there is a DISPLAY.
  *
  * X11: the X server copies the screen straight into a bus slot (MIT-SHM
  * with the bus's own shared memory), only when something was drawn
@@ -17,13 +21,14 @@ import { fpsToRational } from '../video/formats.js';
 import { X11Capture, type CopyMode, type Region } from '../devices/x11/capture.js';
 import { defaultDisplay, parseDisplay } from '../devices/x11/display.js';
 import type { CursorImage } from '../devices/x11/protocol.js';
+import { createPortalScreen } from './portal-screen.js';
 import { Completion, type Source, type SourceKind } from './source.js';
 
 /** Options of createScreenSource(). */
 export interface ScreenSourceOptions {
   /** the stream to publish */
   name: string;
-  /** 'x11' (the DISPLAY), 'x11:DISPLAY' (e.g. 'x11::1'), ':1', or 'auto' (default: what works here) */
+  /** 'x11' (the DISPLAY), 'x11:DISPLAY' (e.g. 'x11::1'), ':1', 'portal' (Wayland desktops), or 'auto' (default: what works here) */
   screen?: string;
   /** capture only this rectangle of the screen */
   region?: Region;
@@ -33,11 +38,14 @@ export interface ScreenSourceOptions {
   cursor?: boolean;
   /** how the X server copies into the bus: 'render' (opaque alpha from the server) or 'getimage'; default: render where the server can */
   copy?: CopyMode;
+  /** portal: keep the portal's restore token so the person is asked once (default true) */
+  remember?: boolean;
 }
 
-const OPTIONS = ['name', 'screen', 'region', 'fps', 'cursor', 'copy'] as const;
+const OPTIONS = ['name', 'screen', 'region', 'fps', 'cursor', 'copy', 'remember'] as const;
 
-export class ScreenSource implements Source {
+/** An X display (or a region of it) onto the bus. */
+export class X11ScreenSource implements Source {
   readonly kind = 'screen';
   readonly description: string;
   onNotice: ((message: string) => void) | undefined;
@@ -72,12 +80,11 @@ export class ScreenSource implements Source {
   }
 
   /** Connects to the display, creates the stream and starts publishing. */
-  static async create(options: ScreenSourceOptions): Promise<ScreenSource> {
-    rejectUnknownOptions('createScreenSource', options, OPTIONS);
+  static async create(options: ScreenSourceOptions, displayName: string): Promise<X11ScreenSource> {
     const fps = options.fps ?? 30;
     if (typeof fps !== 'number' || !(fps > 0 && fps <= 240)) throw invalidOption('fps', 'a number above 0 and at most 240', fps);
     const cursor = checkBoolean('cursor', options.cursor ?? false);
-    const display = parseDisplay(x11Display(options.screen ?? 'auto'));
+    const display = parseDisplay(displayName);
     const copy = options.copy === undefined ? undefined : checkOneOf('copy', options.copy, ['render', 'getimage'] as const);
     const capture = await X11Capture.open(display, { ...(options.region ? { region: checkRegion(options.region) } : {}), cursor, ...(copy ? { mode: copy } : {}) });
     try {
@@ -87,7 +94,7 @@ export class ScreenSource implements Source {
         producer.close();
         throw new VidbusError('ERR_FORMAT_UNSUPPORTED', `The bus pads BGRA rows of ${r.width} pixels; X captures need unpadded rows`);
       }
-      return new ScreenSource(producer, capture, fps, cursor, display.name);
+      return new X11ScreenSource(producer, capture, fps, cursor, display.name);
     } catch (e) {
       capture.close();
       throw e;
@@ -212,21 +219,26 @@ export class ScreenSource implements Source {
   }
 }
 
-/** The X display a --screen value names: 'auto' and 'x11' mean $DISPLAY. */
-function x11Display(screen: string): string {
+/** What a --screen value picks: an X display, or the portal. */
+type ScreenChoice = { kind: 'x11'; display: string } | { kind: 'portal' };
+
+/** 'auto' takes the portal on Wayland (where X11 would see only XWayland's windows), X11 with a DISPLAY. */
+export function pickScreen(screen: string, env: NodeJS.ProcessEnv = process.env): ScreenChoice {
+  if (screen === 'portal') return { kind: 'portal' };
+  if (screen === 'auto' && env.WAYLAND_DISPLAY) return { kind: 'portal' };
   if (screen === 'auto' || screen === 'x11') {
-    const display = defaultDisplay();
+    const display = defaultDisplay(env);
     if (!display) {
       throw new VidbusError(
         'ERR_DISPLAY_UNAVAILABLE',
-        `No screen to capture: DISPLAY is not set. Name an X display (--screen x11::0), or start one (Xvfb :1 &) and set DISPLAY`,
+        `No screen to capture: ${screen === 'auto' ? 'neither WAYLAND_DISPLAY nor DISPLAY is set' : 'DISPLAY is not set'}. Name an X display (--screen x11::0), start one (Xvfb :1 &), or use --screen portal in a Wayland desktop session`,
       );
     }
-    return display;
+    return { kind: 'x11', display };
   }
-  if (screen.startsWith('x11:')) return screen.slice(4);
-  if (screen.startsWith(':')) return screen;
-  throw invalidOption('screen', "'auto', 'x11', 'x11:DISPLAY' (for example x11::1) or ':N'", screen);
+  if (screen.startsWith('x11:')) return { kind: 'x11', display: screen.slice(4) };
+  if (screen.startsWith(':')) return { kind: 'x11', display: screen };
+  throw invalidOption('screen', "'auto', 'portal', 'x11', 'x11:DISPLAY' (for example x11::1) or ':N'", screen);
 }
 
 function checkRegion(region: Region): Region {
@@ -244,16 +256,25 @@ export function parseRegion(text: string): Region {
 }
 
 /** Captures a screen onto a bus stream: `await using s = await createScreenSource({ name: 'desk', screen: 'x11::1' })`. */
-export function createScreenSource(options: ScreenSourceOptions): Promise<ScreenSource> {
-  return ScreenSource.create(options);
+export async function createScreenSource(options: ScreenSourceOptions): Promise<Source> {
+  rejectUnknownOptions('createScreenSource', options, OPTIONS);
+  const choice = pickScreen(options.screen ?? 'auto');
+  if (choice.kind === 'x11') return X11ScreenSource.create(options, choice.display);
+  // The portal decides what is shared and at which rate: the X11-only options do not apply.
+  for (const name of ['region', 'fps', 'copy'] as const) {
+    if (options[name] !== undefined) {
+      throw new VidbusError('ERR_INVALID_OPTION', `The ${name} option applies to X11 screens only: the portal shares the whole screen the person picks, at the desktop's rate`);
+    }
+  }
+  return createPortalScreen({ name: options.name, ...(options.cursor !== undefined ? { cursor: checkBoolean('cursor', options.cursor) } : {}), ...(options.remember !== undefined ? { remember: checkBoolean('remember', options.remember) } : {}) });
 }
 
 /** `vidbus stream --screen [auto|x11|x11:DISPLAY]`. */
 export const screenSourceKind: SourceKind<ScreenSourceOptions> = {
   kind: 'screen',
-  argument: 'auto|x11[:DISPLAY]',
+  argument: 'auto|portal|x11[:DISPLAY]',
   argumentDefault: 'auto',
-  summary: 'a screen: an X display (the X server writes into the bus), only when it changes',
+  summary: 'a screen: through the desktop portal (Wayland), or an X display (the X server writes into the bus, only when it changes)',
   options: {
     region: { type: 'string', value: 'X,Y,W,H', help: 'capture only this rectangle of the screen' },
     cursor: { type: 'boolean', help: 'draw the mouse cursor into the frames' },
@@ -269,5 +290,5 @@ export const screenSourceKind: SourceKind<ScreenSourceOptions> = {
       ...(values.cursor === true ? { cursor: true } : {}),
     };
   },
-  create: (options) => ScreenSource.create(options),
+  create: (options) => createScreenSource(options),
 };

@@ -15,17 +15,24 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const PORTAL = '/usr/libexec/xdg-desktop-portal';
 const PORTAL_GTK = '/usr/libexec/xdg-desktop-portal-gtk';
+/** The test's stand-in for a compositor's ScreenCast backend (see the file). */
+const FAKE_SCREENCAST = fileURLToPath(new URL('../../../test/desktop/fake-screencast.py', import.meta.url));
 const PERMISSION_STORE_EXEC = '/usr/libexec/xdg-permission-store';
 const PERMISSION_STORE = ['org.freedesktop.impl.portal.PermissionStore', '/org/freedesktop/impl/portal/PermissionStore'] as const;
 
 /** What the session needs on this machine; undefined when all is there. */
-export function desktopSessionMissing(options: { portal?: boolean } = {}): string | undefined {
+export function desktopSessionMissing(options: { portal?: boolean; screencast?: boolean } = {}): string | undefined {
   const tools = ['dbus-daemon', 'dbus-send', 'Xvfb', 'pipewire', 'wireplumber', 'pw-cli'];
   const missing = tools.filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
   if (options.portal) missing.push(...[PORTAL, PORTAL_GTK, PERMISSION_STORE_EXEC].filter((p) => !existsSync(p)));
+  if (options.screencast) {
+    missing.push(...[PORTAL, PERMISSION_STORE_EXEC].filter((p) => !existsSync(p)));
+    if (spawnSync('/usr/bin/python3', ['-c', 'import gi']).status !== 0) missing.push('python3-gi');
+  }
   return missing.length ? `not installed: ${missing.join(', ')} (scripts/setup.sh --tests installs them)` : undefined;
 }
 
@@ -47,6 +54,13 @@ export interface DesktopSessionOptions {
   wireplumber?: boolean;
   /** let the portal know its GTK backend, which implements Access (default true; false: a portal with no backend, hence no Camera) */
   accessBackend?: boolean;
+  /**
+   * The portal with ScreenCast: the real xdg-desktop-portal with
+   * test/desktop/fake-screencast.py as its only backend, which grants the
+   * PipeWire node named `node` as "the screen" and logs every call to
+   * `log`. Replaces the camera setup.
+   */
+  screencast?: { node: string; log: string };
 }
 
 /** A running private session; `env` is what a program in it needs. */
@@ -119,7 +133,15 @@ export class DesktopSession {
     mkdirSync(services);
     const service = (name: string, exec: string) => writeFileSync(join(services, `${name}.service`), `[D-BUS Service]\nName=${name}\nExec=${exec}\n`);
     service('org.freedesktop.impl.portal.PermissionStore', PERMISSION_STORE_EXEC);
-    if (options.portal !== false) {
+    if (options.screencast) {
+      // The frontend finds backends in .portal files and picks by XDG_CURRENT_DESKTOP.
+      const portals = join(this.dir, 'portals');
+      mkdirSync(portals);
+      writeFileSync(join(portals, 'vidbus-test.portal'), '[portal]\nDBusName=org.vidbus.test.ScreenCast\nInterfaces=org.freedesktop.impl.portal.ScreenCast;\nUseIn=vidbus-test\n');
+      Object.assign(this.env, { XDG_DESKTOP_PORTAL_DIR: portals, XDG_CURRENT_DESKTOP: 'vidbus-test', VIDBUS_FAKE_SCREENCAST_NODE: options.screencast.node, VIDBUS_FAKE_SCREENCAST_LOG: options.screencast.log });
+      service('org.freedesktop.portal.Desktop', PORTAL);
+      service('org.vidbus.test.ScreenCast', `/usr/bin/python3 ${FAKE_SCREENCAST}`);
+    } else if (options.portal !== false) {
       service('org.freedesktop.portal.Desktop', PORTAL);
       service('org.freedesktop.impl.portal.desktop.gtk', PORTAL_GTK);
     }
@@ -138,7 +160,9 @@ export class DesktopSession {
     this.launch('dbus-daemon', ['--nofork', '--nopidfile', `--config-file=${join(this.dir, 'bus.conf')}`]);
     await waitUntil('dbus-daemon', () => existsSync(bus), 10000);
     await this.startPipeWire(options.wireplumber !== false);
-    if (options.portal !== false) {
+    if (options.screencast) {
+      await waitUntil('the ScreenCast portal', () => this.portalInterfaces().includes('org.freedesktop.portal.ScreenCast'), 30000);
+    } else if (options.portal !== false) {
       // The first call starts the portal through D-Bus; it exports Camera once its Access backend answers.
       if (options.accessBackend !== false) await waitUntil('the desktop portal', () => this.portalInterfaces().includes('org.freedesktop.portal.Camera'), 30000);
       else await waitUntil('the desktop portal', () => this.portalInterfaces().length > 0, 30000);

@@ -7,8 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isVidbusError, openConsumer, type Consumer } from '../../src/index.js';
+import type { Source } from '../../src/sources/source.js';
 import { main } from '../../src/cli/main.js';
-import { createScreenSource, type ScreenSource } from '../../src/sources/screen-source.js';
+import { createScreenSource } from '../../src/sources/screen-source.js';
 import { listScreens } from '../../src/devices/screens.js';
 import { shmEntries, uniqueName } from '../helpers.js';
 import { haveXvfb, Xvfb } from './xvfb.js';
@@ -124,7 +125,7 @@ describe('X11 screen capture', { skip }, () => {
 
   it('ends with ERR_DEVICE_GONE when the display closes, and removes its stream', async () => {
     const own = await Xvfb.start(64, 48);
-    let source: ScreenSource | undefined;
+    let source: Source | undefined;
     try {
       source = await createScreenSource({ name: uniqueName('x11g'), screen: own.display });
       const stream = source.stream;
@@ -147,16 +148,18 @@ describe('X11 screen capture', { skip }, () => {
       [{ screen: x.display, region: { x: 0, y: 0, width: 0, height: 10 } }, 'ERR_INVALID_OPTION', /region/],
       [{ screen: x.display, fps: 0 }, 'ERR_INVALID_OPTION', /fps/],
       [{ screen: x.display, colour: 'red' }, 'ERR_INVALID_OPTION', /colour/],
+      [{ screen: 'portal', region: { x: 0, y: 0, width: 10, height: 10 } }, 'ERR_INVALID_OPTION', /region.*portal/],
     ];
     for (const [options, code, message] of cases) {
       await assert.rejects(createScreenSource({ name, ...options }), (e: unknown) => isVidbusError(e, code as never) && message.test((e as Error).message), JSON.stringify(options));
     }
-    const saved = process.env.DISPLAY;
+    const saved = { DISPLAY: process.env.DISPLAY, WAYLAND_DISPLAY: process.env.WAYLAND_DISPLAY };
     delete process.env.DISPLAY;
+    delete process.env.WAYLAND_DISPLAY;
     try {
-      await assert.rejects(createScreenSource({ name }), (e: unknown) => isVidbusError(e, 'ERR_DISPLAY_UNAVAILABLE') && /DISPLAY is not set/.test((e as Error).message));
+      await assert.rejects(createScreenSource({ name }), (e: unknown) => isVidbusError(e, 'ERR_DISPLAY_UNAVAILABLE') && /neither WAYLAND_DISPLAY nor DISPLAY is set/.test((e as Error).message));
     } finally {
-      if (saved !== undefined) process.env.DISPLAY = saved;
+      for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
     }
     // A 16-bit screen: refused by name, and listed with the reason.
     const shallow = await Xvfb.start(64, 48, 16);
