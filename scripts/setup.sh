@@ -35,7 +35,7 @@ client_packages=(python3 python3-numpy python3-pytest python3-setuptools python3
 # WirePlumber, the desktop portal with the GTK backend (it implements Access, without
 # which the portal exports no Camera), Xvfb, a session D-Bus, GStreamer's PipeWire
 # elements, and Chromium for the browser check.
-pipewire_packages=(libpipewire-0.3-dev pipewire pipewire-bin wireplumber xdg-desktop-portal xdg-desktop-portal-gtk xvfb dbus-daemon dbus-bin
+pipewire_packages=(libpipewire-0.3-dev libglib2.0-dev pipewire pipewire-bin wireplumber xdg-desktop-portal xdg-desktop-portal-gtk xvfb dbus-daemon dbus-bin
   gstreamer1.0-pipewire chromium)
 # Screen capture's tests: an X server to capture and xsetroot to paint it; the portal's
 # test backend (test/desktop/fake-screencast.py) runs on Debian's Python with GObject.

@@ -46,6 +46,8 @@ export class X11Connection implements Disposable {
   private sequence = 0;
   private nextId = 1;
   private readonly pending: Pending[] = [];
+  /** requests queued by send(), written together by flush() */
+  private readonly outgoing: Uint8Array[] = [];
   private input: Uint8Array = new Uint8Array(0);
   private closed = false;
 
@@ -110,17 +112,38 @@ export class X11Connection implements Disposable {
     return id;
   }
 
-  /** Sends a request that has no reply (errors go to onError). */
+  /**
+   * Queues a request that has no reply (errors go to onError). Queued
+   * requests go out together with the next call(), or at the end of the
+   * current turn of the event loop: one system call (and one wake-up of
+   * the X server) for a capture's three requests.
+   */
   send(request: Uint8Array, passFd = -1): void {
     this.assertOpen();
     this.sequence = (this.sequence + 1) & 0xffff;
-    this.socket.send(request, passFd);
+    if (passFd >= 0) {
+      // The descriptor travels with the bytes of its own request.
+      this.flush();
+      this.socket.send(request, passFd);
+      return;
+    }
+    this.outgoing.push(request);
+    if (this.outgoing.length === 1) queueMicrotask(() => this.flush());
   }
 
-  /** Sends a request that has a reply and resolves with it (rejects with the X error). */
+  /** Sends a request that has a reply (with whatever is queued) and resolves with the reply (rejects with the X error). */
   call(request: Uint8Array, passFd = -1): Promise<Uint8Array> {
     this.send(request, passFd);
+    this.flush();
     return new Promise((resolve, reject) => this.pending.push({ sequence: this.sequence, resolve, reject }));
+  }
+
+  /** Sends the queued requests in one write. */
+  private flush(): void {
+    if (this.outgoing.length === 0 || this.closed) return;
+    const bytes = this.outgoing.length === 1 ? this.outgoing[0]! : concatAll(this.outgoing);
+    this.outgoing.length = 0;
+    this.socket.send(bytes);
   }
 
   /** Whether the server has the extension, and its opcodes. */
@@ -186,6 +209,11 @@ export class X11Connection implements Disposable {
   /** Closes the connection (the server frees what it made for it). Idempotent. */
   close(): void {
     if (this.closed) return;
+    try {
+      this.flush(); // what was queued (frees, detach); the server frees the rest at disconnect anyway
+    } catch {
+      // the display is gone
+    }
     this.closed = true;
     this.socket.close();
     const closed = new VidbusError('ERR_CLOSED', `The connection to the X display ${this.display.name} was closed`, { canceled: true });
@@ -198,9 +226,16 @@ export class X11Connection implements Disposable {
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
+  return concatAll([a, b]);
+}
+
+function concatAll(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 
