@@ -15,6 +15,7 @@
         "native/fdwatch.c",
         "native/wake_socket.c",
         "native/stream_socket.c",
+        "native/drm.c",
         "native/timer.c",
         "native/pixels.c",
         "native/convert.c",

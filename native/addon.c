@@ -19,6 +19,7 @@
 #include "waiter.h"
 #include "wake_socket.h"
 #include "stream_socket.h"
+#include "drm.h"
 
 /* init(makeError): hands the addon the TS error factory (errors.h). */
 static napi_value vb_init(napi_env env, napi_callback_info info)
@@ -73,11 +74,21 @@ static napi_value module_init(napi_env env, napi_value exports)
         EXPORT("streamSocketConnect", vb_stream_socket_connect),
         EXPORT("streamSocketSend", vb_stream_socket_send),
         EXPORT("streamSocketReceive", vb_stream_socket_receive),
+        EXPORT("drmResources", vb_drm_resources),
+        EXPORT("drmConnector", vb_drm_connector),
+        EXPORT("drmEncoderCrtc", vb_drm_encoder_crtc),
+        EXPORT("drmCrtc", vb_drm_crtc),
+        EXPORT("drmFramebuffer", vb_drm_framebuffer),
+        EXPORT("drmExportHandle", vb_drm_export_handle),
+        EXPORT("drmDumbMapOffset", vb_drm_dumb_map_offset),
+        EXPORT("drmCloseHandle", vb_drm_close_handle),
+        EXPORT("dmaBufSync", vb_dma_buf_sync),
         EXPORT("timerCreate", vb_timer_create),
         EXPORT("timerArm", vb_timer_arm),
         EXPORT("timerRead", vb_timer_read),
         EXPORT("pixelsFit", vb_pixels_fit_js),
         EXPORT("pixelsOpaque", vb_pixels_opaque_js),
+        EXPORT("pixelsCopyRows", vb_pixels_copy_rows_js),
         EXPORT("fxMaskToAlpha", vb_fx_mask_to_alpha),
         EXPORT("fxBlur", vb_fx_blur),
         EXPORT("fxComposite", vb_fx_composite),

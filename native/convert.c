@@ -7,6 +7,8 @@
  * outside its buffer. */
 #include "convert.h"
 
+#include <string.h>
+
 #include "args.h"
 #include "errors.h"
 #include "pixels.h"
@@ -65,5 +67,45 @@ napi_value vb_pixels_opaque_js(napi_env env, napi_callback_info info)
     /* Byte by byte with a constant stride, which compilers vectorise; no
      * unaligned 32-bit loads (the view may start anywhere). */
     for (size_t i = 3; i < length; i += 4) data[i] = 255;
+    return NULL;
+}
+
+/* pixelsCopyRows(src, srcOffset, srcPitch, dst, dstStride, rowBytes, rows, opaque):
+ * copies `rows` rows of `rowBytes` bytes from src (starting at srcOffset,
+ * rows srcPitch apart) to dst (rows dstStride apart), setting every fourth
+ * byte from byte 3 to 255 on the way when `opaque` (32-bit pixels whose
+ * fourth byte is padding, such as DRM's XRGB8888). One pass over the
+ * pixels: the screen capture's copy out of a framebuffer. Every row is
+ * checked against both buffers first. */
+napi_value vb_pixels_copy_rows_js(napi_env env, napi_callback_info info)
+{
+    vb_args a;
+    uint8_t *src = NULL, *dst = NULL;
+    size_t src_len = 0, dst_len = 0;
+    int64_t src_offset, src_pitch, dst_stride, row_bytes, rows;
+    bool opaque;
+    if (vb_get_args(env, info, &a, 8) != 0 || vb_arg_bytes(env, a.values[0], &src, &src_len) != 0 || vb_arg_int64(env, a.values[1], &src_offset) != 0 ||
+        vb_arg_int64(env, a.values[2], &src_pitch) != 0 || vb_arg_bytes(env, a.values[3], &dst, &dst_len) != 0 || vb_arg_int64(env, a.values[4], &dst_stride) != 0 ||
+        vb_arg_int64(env, a.values[5], &row_bytes) != 0 || vb_arg_int64(env, a.values[6], &rows) != 0 || vb_arg_bool(env, a.values[7], &opaque) != 0)
+        return NULL;
+    /* Bounded first so that the products below cannot overflow. */
+    if (src_offset < 0 || src_offset > ((int64_t)1 << 40) || rows < 0 || rows > 65536 || row_bytes < 0 || row_bytes > (1 << 24) || src_pitch < row_bytes ||
+        src_pitch > (1 << 24) || dst_stride < row_bytes || dst_stride > (1 << 24) || (opaque && row_bytes % 4 != 0)) {
+        vb_throw_type(env, "bad row geometry");
+        return NULL;
+    }
+    if (rows == 0 || row_bytes == 0) return NULL;
+    /* The last row ends at offset + (rows - 1) * pitch + rowBytes; all in int64 (each term < 2^31 * 2^31). */
+    if (src_offset + (rows - 1) * src_pitch + row_bytes > (int64_t)src_len || (rows - 1) * dst_stride + row_bytes > (int64_t)dst_len) {
+        vb_throw_type(env, "rows outside the buffers");
+        return NULL;
+    }
+    for (int64_t y = 0; y < rows; y++) {
+        const uint8_t *s = src + src_offset + y * src_pitch;
+        uint8_t *d = dst + y * dst_stride;
+        memcpy(d, s, (size_t)row_bytes);
+        if (opaque)
+            for (int64_t i = 3; i < row_bytes; i += 4) d[i] = 255;
+    }
     return NULL;
 }

@@ -24,7 +24,7 @@ command -v python3 >/dev/null || need_apt+=(python3)
 # dkms builds v4l2loopback for it), static busybox for the initramfs, and
 # the real peers the tests talk to (Chromium is driven by playwright-core).
 lab_packages=(qemu-system-x86 linux-image-amd64 linux-headers-amd64 v4l2loopback-dkms busybox-static
-  v4l-utils ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-good chromium)
+  v4l-utils ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-good chromium libdrm-tests)
 # The clients in other languages (libvidbus/, python/, gstreamer/) and their checks:
 # Debian's Python with numpy and pytest, clang with libFuzzer, valgrind,
 # GStreamer's headers and the elements the plugin's tests use.

@@ -12,7 +12,7 @@
  * @module
  */
 export { createProducer, Producer, LoanedFrame } from './bus/producer.js';
-export type { ProducerOptions, PublishOptions, ProducerStats } from './bus/producer.js';
+export type { ProducerOptions, PublishOptions, ProducerStats, SharedSlot } from './bus/producer.js';
 export { openConsumer, Consumer } from './bus/consumer.js';
 export type { ConsumerOptions, ConsumerStats, ConsumerEvents, NextOptions, LostReason, SubscribeOptions, Subscription, Wakeup } from './bus/consumer.js';
 export type { EarlyWakeStats } from './bus/early-wake.js';

@@ -11,9 +11,9 @@ export { createPatternSource, PatternSource, patternSourceKind } from '../source
 export type { PatternSourceOptions } from '../sources/pattern-source.js';
 export { createFfmpegSource, FfmpegSource, ffmpegSourceKind } from '../sources/ffmpeg-source.js';
 export type { FfmpegSourceOptions, FfmpegSourceStats } from '../sources/ffmpeg-source.js';
-export { createScreenSource, parseRegion, pickScreen, X11ScreenSource, screenSourceKind } from '../sources/screen-source.js';
+export { createScreenSource, parseRegion, X11ScreenSource, screenSourceKind } from '../sources/screen-source.js';
 export type { ScreenSourceOptions } from '../sources/screen-source.js';
-export type { Region } from '../devices/x11/capture.js';
+export type { CopyMode, Region } from '../devices/x11/capture.js';
 export { Completion } from '../sources/source.js';
 export { findSource, createSource, registerSource, sourceKinds, unregisterSource } from '../sources/builtin.js';
 export type { CommonSourceArgs, Source, SourceCliOption, SourceKind, SourceStats } from '../sources/source.js';

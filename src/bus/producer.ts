@@ -119,6 +119,16 @@ export interface ProducerStats {
   consumers: number;
 }
 
+/** Where a loaned slot lies in the stream's shared memory (Producer.sharedSlot). */
+export interface SharedSlot {
+  /** the data segment's descriptor (the producer's: do not close it) */
+  fd: number;
+  /** the slot's byte offset in that file */
+  offset: number;
+  /** the slot's bytes */
+  length: number;
+}
+
 /** A slot loaned to the producer: fill `data` (or `planes`), then publish or discard it. */
 export class LoanedFrame {
   /** @internal */
@@ -360,7 +370,7 @@ export class Producer {
    * writes screen captures straight into it with MIT-SHM). The descriptor
    * stays the producer's: do not close it; it closes with the producer.
    */
-  sharedSlot(frame: LoanedFrame): { fd: number; offset: number; length: number } {
+  sharedSlot(frame: LoanedFrame): SharedSlot {
     this.assertOpen();
     if (!(frame instanceof LoanedFrame) || !frame.active || this.loaned[frame.slot] !== frame) {
       throw new VidbusError('ERR_FRAME_RELEASED', 'This frame was already published or discarded, or belongs to another producer', { stream: this.name });

@@ -29,9 +29,10 @@ export const devicesCommand: Command = {
     const list = listDevices({ formats: values.formats === true });
     process.stdout.write(values.json ? `${JSON.stringify(list, null, 2)}\n` : formatDevices(list));
     if (!values.json) {
-      const { listScreens, formatScreens } = await import('../devices/screens.js');
+      const { listScreens, formatScreens, listDrmScreens, formatDrmScreens } = await import('../devices/screens.js');
       process.stdout.write(await pipewireSection());
       process.stdout.write(formatScreens(await listScreens()));
+      process.stdout.write(formatDrmScreens(listDrmScreens()));
     }
   },
 };

@@ -57,6 +57,15 @@ export interface Native {
   streamSocketConnect(path: string, abstract: boolean): number;
   streamSocketSend(fd: number, bytes: Uint8Array, passFd: number): number;
   streamSocketReceive(fd: number, into: Uint8Array): number;
+  drmResources(fd: number): { crtcs: number[]; connectors: number[]; encoders: number[] };
+  drmConnector(fd: number, id: number): RawDrmConnector;
+  drmEncoderCrtc(fd: number, id: number): number;
+  drmCrtc(fd: number, id: number): RawDrmCrtc;
+  drmFramebuffer(fd: number, fbId: number): RawDrmFramebuffer;
+  drmExportHandle(fd: number, handle: number): number;
+  drmDumbMapOffset(fd: number, handle: number): number;
+  drmCloseHandle(fd: number, handle: number): void;
+  dmaBufSync(fd: number, start: boolean): void;
   timerCreate(): number;
   timerArm(fd: number, atNs: number): void;
   timerRead(fd: number): number;
@@ -68,6 +77,7 @@ export interface Native {
   fxResize(src: Uint8Array, srcWidth: number, srcHeight: number, dst: Uint8Array, dstWidth: number, dstHeight: number): void;
   pixelsFit(src: Uint8Array, srcDesc: Int32Array, dst: Uint8Array, dstDesc: Int32Array, box: Int32Array): void;
   pixelsOpaque(bytes: Uint8Array): void;
+  pixelsCopyRows(src: Uint8Array, srcOffset: number, srcPitch: number, dst: Uint8Array, dstStride: number, rowBytes: number, rows: number, opaque: boolean): void;
   jpegCreate(encoder?: boolean): JpegHandle;
   jpegClose(handle: JpegHandle): void;
   jpegHeader(handle: JpegHandle, src: Uint8Array): { width: number; height: number; subsampling: number };
@@ -167,11 +177,21 @@ export const NATIVE_EXPORTS: readonly (keyof Native)[] = [
   'streamSocketConnect',
   'streamSocketSend',
   'streamSocketReceive',
+  'drmResources',
+  'drmConnector',
+  'drmEncoderCrtc',
+  'drmCrtc',
+  'drmFramebuffer',
+  'drmExportHandle',
+  'drmDumbMapOffset',
+  'drmCloseHandle',
+  'dmaBufSync',
   'timerCreate',
   'timerArm',
   'timerRead',
   'pixelsFit',
   'pixelsOpaque',
+  'pixelsCopyRows',
   'fxMaskToAlpha',
   'fxBlur',
   'fxComposite',
@@ -235,4 +255,52 @@ export function loadNative(): Native {
       '  - Point VIDBUS_NATIVE_PATH at a vidbus_native.node you built.',
     ].join('\n'),
   );
+}
+
+/** A DRM display mode (drmConnector, drmCrtc). */
+export interface RawDrmMode {
+  width: number;
+  height: number;
+  refresh: number;
+  name: string;
+}
+
+/** DRM_IOCTL_MODE_GETCONNECTOR, the parts capture uses. */
+export interface RawDrmConnector {
+  id: number;
+  /** DRM_MODE_CONNECTOR_* */
+  type: number;
+  typeId: number;
+  /** 1 connected, 2 disconnected, 3 unknown */
+  connection: number;
+  encoderId: number;
+  modes: RawDrmMode[];
+}
+
+/** DRM_IOCTL_MODE_GETCRTC. */
+export interface RawDrmCrtc {
+  id: number;
+  /** the framebuffer scanned out now (0: none) */
+  fbId: number;
+  x: number;
+  y: number;
+  /** null when the CRTC is off */
+  mode: RawDrmMode | null;
+}
+
+/** DRM_IOCTL_MODE_GETFB2. */
+export interface RawDrmFramebuffer {
+  width: number;
+  height: number;
+  /** DRM fourcc, little-endian code */
+  fourcc: number;
+  flags: number;
+  /** modifier of plane 0 as a double (exact for LINEAR) and as two words */
+  modifier: number;
+  modifierHigh: number;
+  modifierLow: number;
+  /** GEM handles (0 without DRM master or CAP_SYS_ADMIN) */
+  handles: number[];
+  pitches: number[];
+  offsets: number[];
 }

@@ -1,10 +1,12 @@
 /**
- * A screen onto the bus: `vidbus stream --screen [auto|x11[:DISPLAY]|portal]
- * --name desk [--region X,Y,W,H] [--fps 30] [--cursor]`.
+ * A screen onto the bus: `vidbus stream --screen [auto|x11[:DISPLAY]|portal|
+ * drm[:CARD]] --name desk [--region X,Y,W,H] [--fps 30] [--cursor]
+ * [--connector NAME|--crtc ID]`.
  *
  * `auto` (the default) takes the desktop's ScreenCast portal on Wayland
- * (src/sources/portal-screen.ts: the person picks the screen, once), and
- * X11 where there is a DISPLAY.
+ * (src/sources/portal-screen.ts: the person picks the screen, once), X11
+ * where there is a DISPLAY, and DRM/KMS (src/sources/drm-screen.ts: the
+ * framebuffer itself) when running as root with a display card.
  *
  * X11: the X server copies the screen straight into a bus slot (MIT-SHM
  * with the bus's own shared memory), only when something was drawn
@@ -16,11 +18,13 @@ import { opaqueAlpha } from '../native/pixels.js';
 import { createProducer, type LoanedFrame, type Producer, type ProducerStats } from '../bus/producer.js';
 import { VidbusError } from '../errors.js';
 import { monoNs, wallNs } from '../util/clock.js';
-import { checkBoolean, checkOneOf, invalidOption, rejectUnknownOptions } from '../util/options.js';
+import { checkBoolean, checkInteger, checkOneOf, invalidOption, rejectUnknownOptions } from '../util/options.js';
 import { fpsToRational } from '../video/formats.js';
 import { X11Capture, type CopyMode, type Region } from '../devices/x11/capture.js';
 import { defaultDisplay, parseDisplay } from '../devices/x11/display.js';
 import type { CursorImage } from '../devices/x11/protocol.js';
+import { drmCards } from '../devices/drm.js';
+import { DrmScreenSource } from './drm-screen.js';
 import { createPortalScreen } from './portal-screen.js';
 import { Completion, type Source, type SourceKind } from './source.js';
 
@@ -40,9 +44,13 @@ export interface ScreenSourceOptions {
   copy?: CopyMode;
   /** portal: keep the portal's restore token so the person is asked once (default true) */
   remember?: boolean;
+  /** DRM: the connector to read, e.g. 'HDMI-A-1' (default: the first one that shows something) */
+  connector?: string;
+  /** DRM: the CRTC to read, by id */
+  crtc?: number;
 }
 
-const OPTIONS = ['name', 'screen', 'region', 'fps', 'cursor', 'copy', 'remember'] as const;
+const OPTIONS = ['name', 'screen', 'region', 'fps', 'cursor', 'copy', 'remember', 'connector', 'crtc'] as const;
 
 /** An X display (or a region of it) onto the bus. */
 export class X11ScreenSource implements Source {
@@ -60,6 +68,7 @@ export class X11ScreenSource implements Source {
   private closed = false;
 
   private constructor(
+    /** the stream's producer */
     readonly producer: Producer,
     private readonly capture: X11Capture,
     fps: number,
@@ -214,37 +223,55 @@ export class X11ScreenSource implements Source {
     this.completion.resolve();
   }
 
+  /** Same as close(). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
 }
 
-/** What a --screen value picks: an X display, or the portal. */
-type ScreenChoice = { kind: 'x11'; display: string } | { kind: 'portal' };
+/** What a --screen value picks: an X display, the portal, or a DRM card. */
+export type ScreenChoice = { kind: 'x11'; display: string } | { kind: 'portal' } | { kind: 'drm'; card: string };
 
-/** 'auto' takes the portal on Wayland (where X11 would see only XWayland's windows), X11 with a DISPLAY. */
+/**
+ * 'auto' takes the portal on Wayland (where X11 would see only XWayland's
+ * windows), X11 with a DISPLAY, and the first DRM card when running as
+ * root (the only way DRM capture works without a grant).
+ */
 export function pickScreen(screen: string, env: NodeJS.ProcessEnv = process.env): ScreenChoice {
   if (screen === 'portal') return { kind: 'portal' };
   if (screen === 'auto' && env.WAYLAND_DISPLAY) return { kind: 'portal' };
+  const display = defaultDisplay(env);
+  if (screen === 'auto' && !display && process.getuid?.() === 0 && drmCards().length > 0) return { kind: 'drm', card: drmCards()[0]! };
   if (screen === 'auto' || screen === 'x11') {
-    const display = defaultDisplay(env);
     if (!display) {
       throw new VidbusError(
         'ERR_DISPLAY_UNAVAILABLE',
-        `No screen to capture: ${screen === 'auto' ? 'neither WAYLAND_DISPLAY nor DISPLAY is set' : 'DISPLAY is not set'}. Name an X display (--screen x11::0), start one (Xvfb :1 &), or use --screen portal in a Wayland desktop session`,
+        `No screen to capture: ${screen === 'auto' ? 'neither WAYLAND_DISPLAY nor DISPLAY is set, and DRM capture needs root' : 'DISPLAY is not set'}. Name an X display (--screen x11::0), start one (Xvfb :1 &), use --screen portal in a Wayland desktop session, or --screen drm as root`,
       );
     }
     return { kind: 'x11', display };
   }
   if (screen.startsWith('x11:')) return { kind: 'x11', display: screen.slice(4) };
   if (screen.startsWith(':')) return { kind: 'x11', display: screen };
-  throw invalidOption('screen', "'auto', 'portal', 'x11', 'x11:DISPLAY' (for example x11::1) or ':N'", screen);
+  if (screen === 'drm') {
+    const card = drmCards()[0];
+    if (!card) throw new VidbusError('ERR_DEVICE_NOT_FOUND', 'No DRM card here (/dev/dri/card*): no display driver is loaded');
+    return { kind: 'drm', card };
+  }
+  if (screen.startsWith('drm:')) return { kind: 'drm', card: screen.slice(4) };
+  throw invalidOption('screen', "'auto', 'portal', 'x11', 'x11:DISPLAY' (for example x11::1), ':N', 'drm' or 'drm:/dev/dri/cardN'", screen);
 }
 
 function checkRegion(region: Region): Region {
   const ok = typeof region === 'object' && region !== null && [region.x, region.y, region.width, region.height].every((v) => Number.isInteger(v) && v >= 0 && v <= 65535);
   if (!ok || region.width < 1 || region.height < 1) throw invalidOption('region', 'x, y, width and height as whole numbers (width and height at least 1)', region);
   return region;
+}
+
+function parseCrtc(text: string): number {
+  const id = Number(text);
+  if (!Number.isInteger(id) || id < 1) throw invalidOption('--crtc', 'a CRTC id (a whole number; vidbus devices lists them)', text);
+  return id;
 }
 
 /** Parses --region X,Y,W,H. */
@@ -259,25 +286,35 @@ export function parseRegion(text: string): Region {
 export async function createScreenSource(options: ScreenSourceOptions): Promise<Source> {
   rejectUnknownOptions('createScreenSource', options, OPTIONS);
   const choice = pickScreen(options.screen ?? 'auto');
+  const only = (names: readonly (keyof ScreenSourceOptions)[], applies: string, why: string) => {
+    for (const name of names) if (options[name] !== undefined) throw new VidbusError('ERR_INVALID_OPTION', `The ${name} option applies to ${applies} only: ${why}`);
+  };
+  if (choice.kind !== 'drm') only(['connector', 'crtc'], 'DRM screens', 'X11 and the portal capture a display, not a connector');
   if (choice.kind === 'x11') return X11ScreenSource.create(options, choice.display);
-  // The portal decides what is shared and at which rate: the X11-only options do not apply.
-  for (const name of ['region', 'fps', 'copy'] as const) {
-    if (options[name] !== undefined) {
-      throw new VidbusError('ERR_INVALID_OPTION', `The ${name} option applies to X11 screens only: the portal shares the whole screen the person picks, at the desktop's rate`);
-    }
+  if (choice.kind === 'drm') {
+    only(['region', 'copy', 'cursor', 'remember'], 'other screens', 'DRM capture reads the whole framebuffer an output scans out (the cursor is a separate plane it does not read)');
+    if (options.connector !== undefined && options.crtc !== undefined) throw new VidbusError('ERR_INVALID_OPTION', 'Give connector or crtc, not both');
+    const fps = options.fps ?? 30;
+    if (typeof fps !== 'number' || !(fps > 0 && fps <= 240)) throw invalidOption('fps', 'a number above 0 and at most 240', fps);
+    if (options.crtc !== undefined) checkInteger('crtc', options.crtc, 1, 2 ** 32 - 1);
+    return DrmScreenSource.create({ name: options.name, card: choice.card, fps, ...(options.connector !== undefined ? { connector: String(options.connector) } : {}), ...(options.crtc !== undefined ? { crtc: options.crtc } : {}) });
   }
+  // The portal decides what is shared and at which rate: the X11-only options do not apply.
+  only(['region', 'fps', 'copy'], 'X11 screens', "the portal shares the whole screen the person picks, at the desktop's rate");
   return createPortalScreen({ name: options.name, ...(options.cursor !== undefined ? { cursor: checkBoolean('cursor', options.cursor) } : {}), ...(options.remember !== undefined ? { remember: checkBoolean('remember', options.remember) } : {}) });
 }
 
 /** `vidbus stream --screen [auto|x11|x11:DISPLAY]`. */
 export const screenSourceKind: SourceKind<ScreenSourceOptions> = {
   kind: 'screen',
-  argument: 'auto|portal|x11[:DISPLAY]',
+  argument: 'auto|portal|x11[:DISPLAY]|drm[:CARD]',
   argumentDefault: 'auto',
-  summary: 'a screen: through the desktop portal (Wayland), or an X display (the X server writes into the bus, only when it changes)',
+  summary: 'a screen: through the desktop portal (Wayland), an X display (the X server writes into the bus, only when it changes), or a DRM/KMS output (as root)',
   options: {
     region: { type: 'string', value: 'X,Y,W,H', help: 'capture only this rectangle of the screen' },
     cursor: { type: 'boolean', help: 'draw the mouse cursor into the frames' },
+    connector: { type: 'string', value: 'NAME', help: 'DRM: the connector to read (HDMI-A-1, Virtual-1; vidbus devices lists them)' },
+    crtc: { type: 'string', value: 'ID', help: 'DRM: the CRTC to read, by id' },
   },
   fromCli: (main, common, values) => {
     if (common.width !== undefined) throw invalidOption('--size', 'nothing: a screen has its own size (use --region to capture part of it)', `${common.width}x${common.height}`);
@@ -288,6 +325,8 @@ export const screenSourceKind: SourceKind<ScreenSourceOptions> = {
       ...(typeof values.region === 'string' ? { region: parseRegion(values.region) } : {}),
       ...(common.fps !== undefined ? { fps: common.fps } : {}),
       ...(values.cursor === true ? { cursor: true } : {}),
+      ...(typeof values.connector === 'string' ? { connector: values.connector } : {}),
+      ...(typeof values.crtc === 'string' ? { crtc: parseCrtc(values.crtc) } : {}),
     };
   },
   create: (options) => createScreenSource(options),

@@ -150,6 +150,9 @@ export async function runInVm(options: VmOptions): Promise<VmResult> {
       '-machine', 'pc', '-accel', 'tcg', '-cpu', 'max',
       '-m', String(options.memoryMb ?? 2048), '-smp', String(options.cpus ?? 2),
       '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-no-reboot',
+      // Two display cards for the DRM tests: the default std VGA (bochs-drm: framebuffers are dumb
+      // buffers, read through their map) and virtio-gpu (exported as DMA-BUFs), the second output off.
+      '-device', 'virtio-gpu-pci,max_outputs=2',
       '-kernel', vmlinuz, '-initrd', join(work, 'initramfs.gz'),
       '-append', 'console=ttyS0 panic=-1 quiet loglevel=3 rdinit=/init',
       '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',

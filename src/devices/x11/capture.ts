@@ -47,9 +47,13 @@ import {
 
 /** A rectangle of the screen. */
 export interface Region {
+  /** left edge, pixels from the screen's left */
   x: number;
+  /** top edge, pixels from the screen's top */
   y: number;
+  /** pixels */
   width: number;
+  /** pixels */
   height: number;
 }
 
