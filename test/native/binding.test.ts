@@ -61,6 +61,31 @@ describe('native binding', () => {
     for (const [what, call] of bad) assert.throws(call, (e) => e instanceof VidbusError && e.code === 'ERR_NATIVE_ARGUMENT', what);
   });
 
+  it('copies rows with their pitch and stride, sets alpha when asked, and refuses rows outside either buffer', () => {
+    const native = loadNative();
+    // A 3x2 source with 16-byte rows (4 bytes of padding) at offset 8; alpha bytes 0.
+    const src = new Uint8Array(8 + 2 * 16).map((_, i) => (i % 4 === 3 ? 0 : i));
+    const dst = new Uint8Array(2 * 12);
+    native.pixelsCopyRows(src, 8, 16, dst, 12, 12, 2, true);
+    for (let y = 0; y < 2; y++)
+      for (let i = 0; i < 12; i++) assert.equal(dst[y * 12 + i], i % 4 === 3 ? 255 : src[8 + y * 16 + i], `row ${y} byte ${i}`);
+    native.pixelsCopyRows(src, 8, 16, dst, 12, 12, 2, false);
+    assert.equal(dst[3], 0, 'alpha copied as is without opaque');
+    const inPlace = new Uint8Array(64 + 3).subarray(3); // any alignment
+    native.pixelsOpaque(inPlace);
+    assert.ok(inPlace.every((v, i) => v === (i % 4 === 3 ? 255 : 0)));
+    const bad: [string, () => void][] = [
+      ['source rows past the end', () => native.pixelsCopyRows(src, 8, 16, dst, 12, 12, 3, true)],
+      ['offset past the end', () => native.pixelsCopyRows(src, 40, 16, dst, 12, 12, 1, true)],
+      ['destination too small', () => native.pixelsCopyRows(src, 8, 16, dst.subarray(0, 20), 12, 12, 2, true)],
+      ['pitch below the row', () => native.pixelsCopyRows(src, 8, 8, dst, 12, 12, 2, true)],
+      ['huge rows', () => native.pixelsCopyRows(src, 8, 16, dst, 12, 12, 2 ** 40, true)],
+      ['opaque rows of partial pixels', () => native.pixelsCopyRows(src, 8, 16, dst, 12, 10, 2, true)],
+      ['opaque of partial pixels', () => native.pixelsOpaque(new Uint8Array(6))],
+    ];
+    for (const [what, call] of bad) assert.throws(call, (e) => e instanceof VidbusError && e.code === 'ERR_NATIVE_ARGUMENT', what);
+  });
+
   it('throws only VidbusErrors, whatever the addon refuses', () => {
     const native = loadNative();
     const calls: [string, () => unknown][] = [
