@@ -10,39 +10,17 @@
  *
  *   npm run bench:drm [-- --seconds 5]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { DrmCapture, listDrmOutputs } from '../src/devices/drm.js';
 import { drmCrtc, drmCloseHandle, drmDumbMapOffset, drmExportHandle, drmFramebuffer, mapReadOnly, unmapBuffer } from '../src/native/drm.js';
 import { closeFd } from '../src/native/shm.js';
 import { createScreenSource } from '../src/sources/screen-source.js';
+import { cardOf, showBars } from '../test/vm/guest/display.js';
 import { numberOption } from './args.js';
 
 const seconds = numberOption('--seconds', 5);
 const W = 1024;
 const H = 768;
-
-/** The DRM driver name of a card (what modetest -M takes). */
-function driverOf(card: string): string {
-  return cardOf('bochs-drm') === card ? 'bochs-drm' : 'virtio_gpu';
-}
-
-/** The card of a lab display driver, by its PCI vendor (QEMU's std VGA for bochs-drm, Red Hat's for virtio-gpu). */
-function cardOf(driver: string): string | undefined {
-  const vendor = driver === 'bochs-drm' ? '0x1234' : '0x1af4';
-  for (const n of [0, 1, 2, 3]) {
-    const file = `/sys/class/drm/card${n}/device/vendor`;
-    if (existsSync(file) && readFileSync(file, 'utf8').trim() === vendor) return `/dev/dri/card${n}`;
-  }
-  return undefined;
-}
-
-async function bars(card: string): Promise<ChildProcess> {
-  const output = listDrmOutputs(card).find((o) => o.connected)!;
-  const child = spawn('modetest', ['-M', driverOf(card), '-s', `${output.connectorId}:${W}x${H}`, '-F', 'smpte'], { stdio: ['pipe', 'ignore', 'ignore'] });
-  for (let i = 0; i < 600 && !listDrmOutputs(card).some((o) => o.mode?.width === W); i++) await new Promise((r) => setTimeout(r, 100));
-  return child;
-}
 
 /** CPU ms per frame of `n` plain copies of the CRTC's framebuffer (mapped the same way vidbus maps it). */
 function plainCopy(card: string, frames: number): number {
@@ -89,13 +67,13 @@ console.log(`vidbus DRM benchmark (in the VM lab, TCG)  ${W}x${H} XRGB8888 SMPTE
 console.log('');
 console.log('| card | read through | frames | vidbus CPU ms/frame (whole source) | its copy alone | plain copy CPU ms/frame | vidbus / plain copy | copy alone / plain copy |');
 console.log('|---|---|---|---|---|---|---|---|');
-for (const driver of ['virtio_gpu', 'bochs-drm']) {
+for (const driver of ['virtio_gpu', 'bochs-drm'] as const) {
   const card = cardOf(driver);
   if (!card) {
     console.log(`| ${driver} | (no card: modprobe ${driver === 'bochs-drm' ? 'bochs' : driver}) | | | | |`);
     continue;
   }
-  const modetest = await bars(card);
+  const modetest = await showBars(driver, W, H);
   try {
     const source = await createScreenSource({ name: `bench-drm-${process.pid}`, screen: `drm:${card}`, fps: 30 });
     const cpu0 = process.cpuUsage();

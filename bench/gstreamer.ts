@@ -61,6 +61,8 @@ interface Result {
   consumerMs: number;
   p50Us: number;
   p99Us: number;
+  /** said beside the transport in the table */
+  note?: string;
 }
 
 const count = (mode: Mode) => (mode === 'max' ? frames : Math.round(seconds * 30) + WARM_UP);
@@ -94,7 +96,20 @@ function vidbus(w: number, h: number, mode: Mode): Promise<Result> {
   );
 }
 
+/**
+ * shmsink now and then stops after a hundred-odd frames at max rate
+ * ("Failed to read from shmsrc" on the client): such a run is repeated (up
+ * to twice), and the table says so.
+ */
 async function shm(w: number, h: number, mode: Mode): Promise<Result> {
+  for (let attempt = 1; ; attempt++) {
+    const r = await shmOnce(w, h, mode);
+    if (r.produced >= count(mode) - 1 || attempt === 3) return attempt > 1 ? { ...r, note: `after ${attempt - 1} failed run(s)` } : r;
+    process.stderr.write(`bench:gstreamer: shmsink stopped after ${r.produced} frames; again\n`);
+  }
+}
+
+async function shmOnce(w: number, h: number, mode: Mode): Promise<Result> {
   const socket = join(tmpdir(), `bench-gst-shm-${process.pid}`);
   rmSync(socket, { force: true });
   const frameBytes = (w * h * 3) / 2;
@@ -136,7 +151,7 @@ for (const [w, h] of [
         `| ${w}x${h} | ${mode} | ${label} | ${r.delivered} / ${r.produced} | ${f1(r.fps)} | ${f2(r.producerMs)} | ${f2(r.consumerMs)} | ${f2(both(r))} | ${f1(r.p50Us)} | ${f1(r.p99Us)} | ${ratios} |`,
       );
     row('vidbussink → vidbussrc', ours, `${ratio(ours.fps, theirs.fps)} | ${ratio(both(ours), both(theirs))} | ${ratio(ours.p99Us, theirs.p99Us)}`);
-    row('shmsink → shmsrc', theirs, '1.00x | 1.00x | 1.00x');
+    row(`shmsink → shmsrc${theirs.note ? ` (${theirs.note})` : ''}`, theirs, '1.00x | 1.00x | 1.00x');
     const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
     if (mode === 'max' && w === 3840) targets.push(`| ${w}x${h} max: frames/s ≥ 3x shm | ${ratio(ours.fps, theirs.fps)} | ${met(ours.fps >= 3 * theirs.fps)} |`);
     targets.push(`| ${w}x${h} ${mode}: CPU per frame < shm | ${ratio(both(ours), both(theirs))} | ${met(both(ours) < both(theirs))} |`);

@@ -129,15 +129,17 @@ static int fd_arg(napi_env env, napi_callback_info info, vb_args *a, size_t need
     return vb_get_args(env, info, a, needed) != 0 || vb_arg_int32(env, a->values[0], fd) != 0 ? -1 : 0;
 }
 
-static int u32_arg(napi_env env, napi_value v, uint32_t *out)
+/* The (card fd, 32-bit object id or handle) every per-object call takes. */
+static int fd_id_args(napi_env env, napi_callback_info info, int32_t *fd, uint32_t *id)
 {
+    vb_args a;
     int64_t x;
-    if (vb_arg_int64(env, v, &x) != 0) return -1;
+    if (fd_arg(env, info, &a, 2, fd) != 0 || vb_arg_int64(env, a.values[1], &x) != 0) return -1;
     if (x < 0 || x > UINT32_MAX) {
         vb_throw_type(env, "expected a 32-bit object id");
         return -1;
     }
-    *out = (uint32_t)x;
+    *id = (uint32_t)x;
     return 0;
 }
 
@@ -192,10 +194,9 @@ static napi_value mode_value(napi_env env, const struct vb_drm_modeinfo *m)
 /* drmConnector(fd, id): { id, type, typeId, connected, encoderId, modes: [{ width, height, refresh, name }] }. */
 napi_value vb_drm_connector(napi_env env, napi_callback_info info)
 {
-    vb_args a;
     int32_t fd;
     uint32_t id;
-    if (fd_arg(env, info, &a, 2, &fd) != 0 || u32_arg(env, a.values[1], &id) != 0) return NULL;
+    if (fd_id_args(env, info, &fd, &id) != 0) return NULL;
     struct vb_drm_connector c;
     memset(&c, 0, sizeof(c));
     c.connector_id = id;
@@ -232,10 +233,9 @@ napi_value vb_drm_connector(napi_env env, napi_callback_info info)
 /* drmEncoderCrtc(fd, id): the CRTC the encoder drives (0: none). */
 napi_value vb_drm_encoder_crtc(napi_env env, napi_callback_info info)
 {
-    vb_args a;
     int32_t fd;
     uint32_t id;
-    if (fd_arg(env, info, &a, 2, &fd) != 0 || u32_arg(env, a.values[1], &id) != 0) return NULL;
+    if (fd_id_args(env, info, &fd, &id) != 0) return NULL;
     struct vb_drm_encoder e = {.encoder_id = id};
     if (xioctl(fd, VB_DRM_IOCTL_MODE_GETENCODER, &e) != 0) return vb_throw_errno(env, "DRM_IOCTL_MODE_GETENCODER", errno);
     napi_value out;
@@ -246,10 +246,9 @@ napi_value vb_drm_encoder_crtc(napi_env env, napi_callback_info info)
 /* drmCrtc(fd, id): { id, fbId, x, y, mode (null when off) }. */
 napi_value vb_drm_crtc(napi_env env, napi_callback_info info)
 {
-    vb_args a;
     int32_t fd;
     uint32_t id;
-    if (fd_arg(env, info, &a, 2, &fd) != 0 || u32_arg(env, a.values[1], &id) != 0) return NULL;
+    if (fd_id_args(env, info, &fd, &id) != 0) return NULL;
     struct vb_drm_crtc c;
     memset(&c, 0, sizeof(c));
     c.crtc_id = id;
@@ -270,10 +269,9 @@ napi_value vb_drm_crtc(napi_env env, napi_callback_info info)
  * handles are 0 unless the caller is DRM master or has CAP_SYS_ADMIN. */
 napi_value vb_drm_framebuffer(napi_env env, napi_callback_info info)
 {
-    vb_args a;
     int32_t fd;
     uint32_t id;
-    if (fd_arg(env, info, &a, 2, &fd) != 0 || u32_arg(env, a.values[1], &id) != 0) return NULL;
+    if (fd_id_args(env, info, &fd, &id) != 0) return NULL;
     struct vb_drm_fb2 f;
     memset(&f, 0, sizeof(f));
     f.fb_id = id;
@@ -297,10 +295,9 @@ napi_value vb_drm_framebuffer(napi_env env, napi_callback_info info)
 /* drmExportHandle(fd, handle): a DMA-BUF fd (read-only, close-on-exec) of the GEM object. */
 napi_value vb_drm_export_handle(napi_env env, napi_callback_info info)
 {
-    vb_args a;
     int32_t fd;
     uint32_t handle;
-    if (fd_arg(env, info, &a, 2, &fd) != 0 || u32_arg(env, a.values[1], &handle) != 0) return NULL;
+    if (fd_id_args(env, info, &fd, &handle) != 0) return NULL;
     struct vb_drm_prime p = {.handle = handle, .flags = O_CLOEXEC | O_RDONLY, .fd = -1};
     if (xioctl(fd, VB_DRM_IOCTL_PRIME_HANDLE_TO_FD, &p) != 0) return vb_throw_errno(env, "DRM_IOCTL_PRIME_HANDLE_TO_FD", errno);
     napi_value out;
@@ -311,10 +308,9 @@ napi_value vb_drm_export_handle(napi_env env, napi_callback_info info)
 /* drmDumbMapOffset(fd, handle): the offset to mmap the card fd at for this dumb buffer. */
 napi_value vb_drm_dumb_map_offset(napi_env env, napi_callback_info info)
 {
-    vb_args a;
     int32_t fd;
     uint32_t handle;
-    if (fd_arg(env, info, &a, 2, &fd) != 0 || u32_arg(env, a.values[1], &handle) != 0) return NULL;
+    if (fd_id_args(env, info, &fd, &handle) != 0) return NULL;
     struct vb_drm_map_dumb m = {.handle = handle};
     if (xioctl(fd, VB_DRM_IOCTL_MODE_MAP_DUMB, &m) != 0) return vb_throw_errno(env, "DRM_IOCTL_MODE_MAP_DUMB", errno);
     napi_value out;
@@ -325,10 +321,9 @@ napi_value vb_drm_dumb_map_offset(napi_env env, napi_callback_info info)
 /* drmCloseHandle(fd, handle): gives back a GEM handle GETFB2 made for us. */
 napi_value vb_drm_close_handle(napi_env env, napi_callback_info info)
 {
-    vb_args a;
     int32_t fd;
     uint32_t handle;
-    if (fd_arg(env, info, &a, 2, &fd) != 0 || u32_arg(env, a.values[1], &handle) != 0) return NULL;
+    if (fd_id_args(env, info, &fd, &handle) != 0) return NULL;
     struct vb_drm_gem_close c = {.handle = handle};
     if (handle != 0 && xioctl(fd, VB_DRM_IOCTL_GEM_CLOSE, &c) != 0) return vb_throw_errno(env, "DRM_IOCTL_GEM_CLOSE", errno);
     return NULL;

@@ -90,8 +90,7 @@ export class X11ScreenSource implements Source {
 
   /** Connects to the display, creates the stream and starts publishing. */
   static async create(options: ScreenSourceOptions, displayName: string): Promise<X11ScreenSource> {
-    const fps = options.fps ?? 30;
-    if (typeof fps !== 'number' || !(fps > 0 && fps <= 240)) throw invalidOption('fps', 'a number above 0 and at most 240', fps);
+    const fps = checkFps(options.fps);
     const cursor = checkBoolean('cursor', options.cursor ?? false);
     const display = parseDisplay(displayName);
     const copy = options.copy === undefined ? undefined : checkOneOf('copy', options.copy, ['render', 'getimage'] as const);
@@ -268,6 +267,12 @@ function checkRegion(region: Region): Region {
   return region;
 }
 
+/** Frames a second a screen is captured at, at most (default 30). */
+function checkFps(fps: unknown = 30): number {
+  if (typeof fps !== 'number' || !(fps > 0 && fps <= 240)) throw invalidOption('fps', 'a number above 0 and at most 240', fps);
+  return fps;
+}
+
 function parseCrtc(text: string): number {
   const id = Number(text);
   if (!Number.isInteger(id) || id < 1) throw invalidOption('--crtc', 'a CRTC id (a whole number; vidbus devices lists them)', text);
@@ -294,8 +299,7 @@ export async function createScreenSource(options: ScreenSourceOptions): Promise<
   if (choice.kind === 'drm') {
     only(['region', 'copy', 'cursor', 'remember'], 'other screens', 'DRM capture reads the whole framebuffer an output scans out (the cursor is a separate plane it does not read)');
     if (options.connector !== undefined && options.crtc !== undefined) throw new VidbusError('ERR_INVALID_OPTION', 'Give connector or crtc, not both');
-    const fps = options.fps ?? 30;
-    if (typeof fps !== 'number' || !(fps > 0 && fps <= 240)) throw invalidOption('fps', 'a number above 0 and at most 240', fps);
+    const fps = checkFps(options.fps);
     if (options.crtc !== undefined) checkInteger('crtc', options.crtc, 1, 2 ** 32 - 1);
     return DrmScreenSource.create({ name: options.name, card: choice.card, fps, ...(options.connector !== undefined ? { connector: String(options.connector) } : {}), ...(options.crtc !== undefined ? { crtc: options.crtc } : {}) });
   }

@@ -8,57 +8,19 @@
  * CAP_SYS_ADMIN, on a card whose master is modetest, gets ERR_PERMISSION.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync } from 'node:fs';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { isVidbusError, openConsumer } from '../../../src/index.js';
 import { listDrmOutputs } from '../../../src/devices/drm.js';
 import { formatDrmScreens, listDrmScreens } from '../../../src/devices/screens.js';
 import { createScreenSource } from '../../../src/sources/screen-source.js';
+import { cardOf, showBars, SMPTE_BARS } from './display.js';
 import { inVm, modprobe, waitFor } from './kernel.js';
 
 const W = 1024;
 const H = 768;
-/** libdrm's SMPTE pattern: the top two thirds are seven 75% bars (util/pattern.c). */
-const BARS = [
-  [192, 192, 192],
-  [192, 192, 0],
-  [0, 192, 192],
-  [0, 192, 0],
-  [192, 0, 192],
-  [192, 0, 0],
-  [0, 0, 192],
-];
-
-/** The DRM driver name of a card (what modetest -M takes). */
-function driverOf(card: string): string {
-  return cardOf('bochs-drm') === card ? 'bochs-drm' : 'virtio_gpu';
-}
-
-/** The card of a lab display driver, by its PCI vendor (QEMU's std VGA for bochs-drm, Red Hat's for virtio-gpu). */
-function cardOf(driver: string): string | undefined {
-  const vendor = driver === 'bochs-drm' ? '0x1234' : '0x1af4';
-  for (const n of [0, 1, 2, 3]) {
-    const file = `/sys/class/drm/card${n}/device/vendor`;
-    if (existsSync(file) && readFileSync(file, 'utf8').trim() === vendor) return `/dev/dri/card${n}`;
-  }
-  return undefined;
-}
-
-/** modetest showing the SMPTE bars at WxH on the card's first connected output, until stopped. */
-async function showBars(card: string): Promise<ChildProcess> {
-  const output = listDrmOutputs(card).find((o) => o.connected);
-  assert.ok(output, `${card} has no connected output`);
-  const child = spawn('modetest', ['-M', driverOf(card), '-s', `${output.connectorId}:${W}x${H}`, '-F', 'smpte'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let text = '';
-  child.stdout!.on('data', (d: Buffer) => (text += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (text += d.toString()));
-  // modetest sets the mode, then waits for Enter.
-  await waitFor(`modetest on ${card}`, () => listDrmOutputs(card).some((o) => o.mode?.width === W && o.mode?.height === H) || child.exitCode !== null, 60000);
-  assert.equal(child.exitCode, null, `modetest exited: ${text}`);
-  return child;
-}
 
 function stop(child: ChildProcess | undefined): void {
   if (child && child.exitCode === null) child.kill('SIGKILL');
@@ -79,7 +41,7 @@ describe('DRM screen capture in the lab', { skip: inVm ? false : 'runs inside th
       let modetest: ChildProcess | undefined;
       before(async () => {
         card = await waitFor(`the ${driver} card`, () => cardOf(driver), 60000);
-        modetest = await showBars(card);
+        modetest = await showBars(driver, W, H);
       });
       after(() => stop(modetest));
 
@@ -95,7 +57,7 @@ describe('DRM screen capture in the lab', { skip: inVm ? false : 'runs inside th
           return [frame.data[i + 2], frame.data[i + 1], frame.data[i], frame.data[i + 3]];
         };
         for (const y of [10, Math.floor(H / 3), Math.floor((H * 6) / 9) - 10]) {
-          BARS.forEach((rgb, bar) => assert.deepEqual(at(Math.floor(((2 * bar + 1) * W) / 14), y), [...rgb, 255], `bar ${bar} at row ${y}`));
+          SMPTE_BARS.forEach((rgb, bar) => assert.deepEqual(at(Math.floor(((2 * bar + 1) * W) / 14), y), [...rgb, 255], `bar ${bar} at row ${y}`));
         }
         frame.release();
       });
