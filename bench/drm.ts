@@ -10,10 +10,7 @@
  *
  *   npm run bench:drm [-- --seconds 5]
  */
-import { closeSync, openSync } from 'node:fs';
-import { DrmCapture, listDrmOutputs } from '../src/devices/drm.js';
-import { drmCrtc, drmCloseHandle, drmDumbMapOffset, drmExportHandle, drmFramebuffer, mapReadOnly, unmapBuffer } from '../src/native/drm.js';
-import { closeFd } from '../src/native/shm.js';
+import { DrmCapture } from '../src/devices/drm.js';
 import { createScreenSource } from '../src/sources/screen-source.js';
 import { cardOf, showBars } from '../test/vm/guest/display.js';
 import { numberOption } from './args.js';
@@ -22,35 +19,15 @@ const seconds = numberOption('--seconds', 5);
 const W = 1024;
 const H = 768;
 
-/** CPU ms per frame of `n` plain copies of the CRTC's framebuffer (mapped the same way vidbus maps it). */
+/** CPU ms per frame of `frames` plain copies of the framebuffer, mapped as vidbus maps it. */
 function plainCopy(card: string, frames: number): number {
-  const fd = openSync(card, 'r+');
-  try {
-    const crtcId = listDrmOutputs(card).find((o) => o.mode?.width === W)!.crtcId!;
-    const fb = drmFramebuffer(fd, drmCrtc(fd, crtcId).fbId);
-    const length = Math.ceil((fb.offsets[0]! + fb.pitches[0]! * fb.height) / 4096) * 4096;
-    let dmabuf: number | undefined;
-    let buffer: ArrayBuffer;
-    try {
-      dmabuf = drmExportHandle(fd, fb.handles[0]!);
-      buffer = mapReadOnly(dmabuf, length);
-    } catch {
-      if (dmabuf !== undefined) closeFd(dmabuf);
-      dmabuf = undefined;
-      buffer = mapReadOnly(fd, length, drmDumbMapOffset(fd, fb.handles[0]!));
-    }
-    drmCloseHandle(fd, fb.handles[0]!);
-    const src = new Uint8Array(buffer, fb.offsets[0]!, fb.pitches[0]! * fb.height);
-    const dst = new Uint8Array(src.length);
-    const cpu0 = process.cpuUsage();
-    for (let i = 0; i < frames; i++) dst.set(src);
-    const cpu = process.cpuUsage(cpu0);
-    unmapBuffer(buffer);
-    if (dmabuf !== undefined) closeFd(dmabuf);
-    return (cpu.user + cpu.system) / 1000 / frames;
-  } finally {
-    closeSync(fd);
-  }
+  using capture = DrmCapture.open(card);
+  const { bytes } = capture.framebufferBytes();
+  const dst = new Uint8Array(bytes.length);
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < frames; i++) dst.set(bytes);
+  const cpu = process.cpuUsage(cpu0);
+  return (cpu.user + cpu.system) / 1000 / frames;
 }
 
 /** CPU ms per frame of the source's own read (DrmCapture.copyInto: CRTC check, DMA-BUF sync, copy with alpha), without the bus or pacing. */

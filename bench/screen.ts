@@ -18,7 +18,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { inspectStream, openConsumer, type Consumer } from '../src/index.js';
-import { monoNs } from '../src/util/clock.js';
+import { monoNs, sleep } from '../src/util/clock.js';
 import { percentile } from '../src/util/latency.js';
 import { Xvfb } from '../test/screen/xvfb.js';
 import { numberOption } from './args.js';
@@ -43,8 +43,6 @@ interface Result {
   p50Us?: number;
   p99Us?: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits out the warm-up, then measures `frames()` and the child's CPU over the window. */
 async function window(child: ChildProcess, frames: () => number): Promise<Result> {

@@ -105,13 +105,6 @@ static void set_u32(napi_env env, napi_value obj, const char *key, uint32_t v)
     napi_set_named_property(env, obj, key, x);
 }
 
-static void set_f64(napi_env env, napi_value obj, const char *key, double v)
-{
-    napi_value x;
-    napi_create_double(env, v, &x);
-    napi_set_named_property(env, obj, key, x);
-}
-
 static napi_value u32_array(napi_env env, const uint32_t *values, uint32_t count)
 {
     napi_value arr;
@@ -282,8 +275,7 @@ napi_value vb_drm_framebuffer(napi_env env, napi_callback_info info)
     set_u32(env, out, "height", f.height);
     set_u32(env, out, "fourcc", f.pixel_format);
     set_u32(env, out, "flags", f.flags);
-    /* Modifiers are 64-bit; their top byte is the vendor. As a double this is exact for LINEAR (0) and INVALID is recognised by its top bits. */
-    set_f64(env, out, "modifier", (double)f.modifier[0]);
+    /* Modifiers are 64 bits (the top byte is the vendor): two exact 32-bit words. */
     set_u32(env, out, "modifierHigh", (uint32_t)(f.modifier[0] >> 32));
     set_u32(env, out, "modifierLow", (uint32_t)f.modifier[0]);
     napi_set_named_property(env, out, "handles", u32_array(env, f.handles, 4));

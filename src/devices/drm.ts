@@ -8,6 +8,7 @@
  */
 import { closeSync, openSync, readdirSync } from 'node:fs';
 import { VidbusError, isVidbusError } from '../errors.js';
+import { fourccToU32, u32ToFourcc } from '../video/formats.js';
 import { closeFd } from '../native/shm.js';
 import {
   copyRows,
@@ -30,11 +31,9 @@ import {
 /** Kernel connector type names (DRM_MODE_CONNECTOR_*), as in /sys/class/drm and xrandr. */
 const CONNECTOR_TYPES = ['Unknown', 'VGA', 'DVI-I', 'DVI-D', 'DVI-A', 'Composite', 'SVIDEO', 'LVDS', 'Component', 'DIN', 'DP', 'HDMI-A', 'HDMI-B', 'TV', 'eDP', 'Virtual', 'DSI', 'DPI', 'Writeback', 'SPI', 'USB'];
 
-const fourcc = (code: string) => code.charCodeAt(0) | (code.charCodeAt(1) << 8) | (code.charCodeAt(2) << 16) | (code.charCodeAt(3) << 24);
 /** The framebuffer formats vidbus reads: bytes B, G, R, X/A in memory, published as BGRA. */
-const XRGB8888 = fourcc('XR24') >>> 0;
-const ARGB8888 = fourcc('AR24') >>> 0;
-const fourccText = (code: number) => String.fromCharCode(code & 0xff, (code >> 8) & 0xff, (code >> 16) & 0xff, (code >>> 24) & 0xff);
+const XRGB8888 = fourccToU32('XR24');
+const ARGB8888 = fourccToU32('AR24');
 
 /** One output of a card. */
 export interface DrmOutput {
@@ -191,7 +190,7 @@ export class DrmCapture implements Disposable {
     }
     try {
       if (fb.fourcc !== XRGB8888 && fb.fourcc !== ARGB8888) {
-        throw new VidbusError('ERR_FORMAT_UNSUPPORTED', `The framebuffer of ${this.output.name} is ${fourccText(fb.fourcc)}; vidbus reads XR24 (XRGB8888) and AR24 (ARGB8888)`);
+        throw new VidbusError('ERR_FORMAT_UNSUPPORTED', `The framebuffer of ${this.output.name} is ${u32ToFourcc(fb.fourcc)}; vidbus reads XR24 (XRGB8888) and AR24 (ARGB8888)`);
       }
       const linear = fb.modifierHigh === 0 && fb.modifierLow === 0;
       const invalid = fb.modifierHigh === 0x00ffffff && fb.modifierLow === 0xffffffff; // DRM_FORMAT_MOD_INVALID: implicit, linear for the drivers that scan out dumb buffers
@@ -226,6 +225,12 @@ export class DrmCapture implements Disposable {
   size(): { width: number; height: number } {
     const m = this.current();
     return { width: m.fb.width, height: m.fb.height };
+  }
+
+  /** The mapped bytes of what the output shows now (plane 0, rows `pitch` apart): what a plain copy would read (benchmarks). */
+  framebufferBytes(): { bytes: Uint8Array; pitch: number } {
+    const m = this.current();
+    return { bytes: m.view.subarray(m.fb.offsets[0]!, m.fb.offsets[0]! + m.fb.pitches[0]! * m.fb.height), pitch: m.fb.pitches[0]! };
   }
 
   /**

@@ -295,8 +295,7 @@ export interface RawDrmFramebuffer {
   /** DRM fourcc, little-endian code */
   fourcc: number;
   flags: number;
-  /** modifier of plane 0 as a double (exact for LINEAR) and as two words */
-  modifier: number;
+  /** modifier of plane 0, high and low 32 bits */
   modifierHigh: number;
   modifierLow: number;
   /** GEM handles (0 without DRM master or CAP_SYS_ADMIN) */

@@ -6,7 +6,7 @@
  * exists once.
  */
 import { VidbusError, isVidbusError } from '../errors.js';
-import { formatInfo, fourccToU32, type PixelFormat, type Rational } from '../video/formats.js';
+import { formatInfo, fourccToU32, u32ToFourcc, type PixelFormat, type Rational } from '../video/formats.js';
 import { loadNative, type RawDequeued, type RawPixFormat } from './binding.js';
 
 export const BUF_TYPE = { CAPTURE: 1, OUTPUT: 2, CAPTURE_MPLANE: 9, OUTPUT_MPLANE: 10 } as const;
@@ -75,12 +75,11 @@ export type FrameRates =
       max: FrameRate;
     };
 
-const fourccOf = (v: number) => String.fromCharCode(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
 
 export function enumerateFormats(fd: number, bufType: number): FormatDescription[] {
   return loadNative()
     .v4l2EnumFormats(fd, bufType)
-    .map((f) => ({ fourcc: fourccOf(f.pixelFormat), pixelFormat: f.pixelFormat, description: f.description, compressed: (f.flags & FMT_FLAG.COMPRESSED) !== 0 }));
+    .map((f) => ({ fourcc: u32ToFourcc(f.pixelFormat), pixelFormat: f.pixelFormat, description: f.description, compressed: (f.flags & FMT_FLAG.COMPRESSED) !== 0 }));
 }
 
 export function enumerateFrameSizes(fd: number, pixelFormat: number): FrameSize[] {

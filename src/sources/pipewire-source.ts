@@ -54,7 +54,7 @@ export class PipeWireSource implements Source {
   private readonly completion = new Completion();
   private counts: SourceStats = { published: 0, dropped: 0 };
   private closing = false;
-  private readonly node: string;
+  private readonly label: string;
 
   private constructor(
     private readonly helper: PipeWireHelper,
@@ -63,7 +63,7 @@ export class PipeWireSource implements Source {
   ) {
     this.kind = spec.kind;
     this.stream = spec.stream;
-    this.node = spec.label;
+    this.label = spec.label;
     this.description = describe(spec.label, format);
     helper.onEvent = (e) => this.onEvent(e);
     void helper.exited.then((error) => {
@@ -105,7 +105,7 @@ export class PipeWireSource implements Source {
     this.spec.onEvent?.(e);
     if (e.event === 'stats') this.counts = { published: Number(e.published), dropped: Number(e.dropped) };
     else if (e.event === 'format') {
-      this.description = describe(this.node, e);
+      this.description = describe(this.label, e);
       this.onNotice?.(`the node's format is now ${e.width}x${e.height} ${e.format}`);
     } else if (e.event === 'gone') this.onNotice?.('the PipeWire node went away; waiting for it to come back');
     else if (e.event === 'node') this.onNotice?.(`following PipeWire node ${e.id} "${e.description || e.name}"`);

@@ -16,6 +16,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { displayNumber } from '../screen/xvfb.js';
 
 const PORTAL = '/usr/libexec/xdg-desktop-portal';
 const PORTAL_GTK = '/usr/libexec/xdg-desktop-portal-gtk';
@@ -113,18 +114,7 @@ export class DesktopSession {
   private async startAll(options: DesktopSessionOptions): Promise<void> {
     // Xvfb first: the portal's GTK backend, which D-Bus starts, needs DISPLAY in the bus's environment.
     const xvfb = this.launch('Xvfb', ['-displayfd', '3', '-nolisten', 'tcp', '-screen', '0', '1280x720x24'], ['ignore', 'ignore', 'pipe', 'pipe']);
-    const display = await new Promise<string>((resolve, reject) => {
-      let text = '';
-      const timer = setTimeout(() => reject(new Error('Xvfb did not report a display')), 15000);
-      (xvfb.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => {
-        text += d.toString();
-        if (text.includes('\n')) {
-          clearTimeout(timer);
-          resolve(text.trim());
-        }
-      });
-      xvfb.once('exit', (code) => reject(new Error(`Xvfb exited (${code})`)));
-    });
+    const display = await displayNumber(xvfb);
     this.env.DISPLAY = `:${display}`;
     // A session bus of our own whose only activatable services are the ones this session wants: the
     // portal, its GTK backend and the permission store (no document portal FUSE mount, no a11y bus).

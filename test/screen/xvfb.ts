@@ -13,6 +13,28 @@ import { join } from 'node:path';
 
 export const haveXvfb = () => spawnSync('sh', ['-c', 'command -v Xvfb && command -v xsetroot'], { stdio: 'ignore' }).status === 0;
 
+/**
+ * The display number an Xvfb started with `-displayfd 3` (and fd 3 a pipe)
+ * writes once it listens. Rejects if it exits first or takes over 15 s.
+ */
+export function displayNumber(xvfb: ChildProcess, why: () => string = () => ''): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error('Xvfb did not report a display')), 15000);
+    (xvfb.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => {
+      text += d.toString();
+      if (text.includes('\n')) {
+        clearTimeout(timer);
+        resolve(text.trim());
+      }
+    });
+    xvfb.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Xvfb exited (${code})${why() ? `: ${why()}` : ''}`));
+    });
+  });
+}
+
 export class Xvfb {
   private constructor(
     private readonly child: ChildProcess,
@@ -25,23 +47,9 @@ export class Xvfb {
 
   static async start(width = 320, height = 240, depth = 24): Promise<Xvfb> {
     const child = spawn('Xvfb', ['-displayfd', '3', '-nolisten', 'tcp', '-noreset', '-screen', '0', `${width}x${height}x${depth}`], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
-    const number = await new Promise<string>((resolve, reject) => {
-      let text = '';
-      let stderr = '';
-      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-      const timer = setTimeout(() => reject(new Error('Xvfb did not report a display')), 15000);
-      (child.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => {
-        text += d.toString();
-        if (text.includes('\n')) {
-          clearTimeout(timer);
-          resolve(text.trim());
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`Xvfb exited (${code}): ${stderr.slice(-400)}`));
-      });
-    });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const number = await displayNumber(child, () => stderr.slice(-400));
     return new Xvfb(child, `:${number}`, width, height, mkdtempSync(join(tmpdir(), 'vidbus-xvfb-')));
   }
 

@@ -70,7 +70,7 @@ export class X11Connection implements Disposable {
     const events = {
       onData: (chunk: Uint8Array) => {
         if (connection) return connection.receive(chunk);
-        buffered = concat(buffered, chunk);
+        buffered = concatAll([buffered, chunk]);
         const length = setupReplyLength(buffered);
         if (length !== undefined && buffered.length >= length) settle.resolve(buffered);
       },
@@ -152,7 +152,7 @@ export class X11Connection implements Disposable {
   }
 
   private receive(chunk: Uint8Array): void {
-    this.input = this.input.length === 0 ? chunk.slice() : concat(this.input, chunk);
+    this.input = this.input.length === 0 ? chunk.slice() : concatAll([this.input, chunk]);
     let at = 0;
     for (;;) {
       const rest = this.input.subarray(at);
@@ -223,10 +223,6 @@ export class X11Connection implements Disposable {
   [Symbol.dispose](): void {
     this.close();
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  return concatAll([a, b]);
 }
 
 function concatAll(parts: Uint8Array[]): Uint8Array {

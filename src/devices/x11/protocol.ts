@@ -1,9 +1,10 @@
 /**
  * The few parts of the X11 wire protocol the screen source speaks, as pure
  * functions over bytes: the connection setup, core QueryExtension,
- * GetGeometry and QueryPointer, MIT-SHM (QueryVersion, AttachFd, Detach,
- * GetImage), DAMAGE (QueryVersion, Create, Subtract) and XFixes
- * (QueryVersion, GetCursorImage). Little-endian throughout (the client
+ * GetInputFocus and FreePixmap, MIT-SHM (QueryVersion, AttachFd, Detach,
+ * GetImage, CreatePixmap), DAMAGE (QueryVersion, Create, Subtract,
+ * Destroy), RENDER (QueryVersion, QueryPictFormats, CreatePicture,
+ * FreePicture, Composite) and XFixes (QueryVersion, GetCursorImage). Little-endian throughout (the client
  * picks the byte order). Every length read from the server is checked
  * against the bytes that arrived before anything is read from them.
  *
@@ -179,8 +180,6 @@ export function errorName(code: number): string {
 
 // ---------------------------------------------------------------- core requests
 
-const OP_GET_GEOMETRY = 14;
-const OP_QUERY_POINTER = 38;
 const OP_QUERY_EXTENSION = 98;
 
 export function queryExtension(name: string): Uint8Array {
@@ -202,29 +201,6 @@ export function parseQueryExtension(reply: Uint8Array): Extension | undefined {
   const v = new DataView(reply.buffer, reply.byteOffset, 32);
   if (v.getUint8(8) === 0) return undefined;
   return { majorOpcode: v.getUint8(9), firstEvent: v.getUint8(10), firstError: v.getUint8(11) };
-}
-
-export function getGeometry(drawable: number): Uint8Array {
-  const { bytes, view } = request(OP_GET_GEOMETRY, 0, 2);
-  view.setUint32(4, drawable, true);
-  return bytes;
-}
-
-export function parseGetGeometry(reply: Uint8Array): { depth: number; width: number; height: number } {
-  const v = new DataView(reply.buffer, reply.byteOffset, 32);
-  return { depth: v.getUint8(1), width: v.getUint16(16, true), height: v.getUint16(18, true) };
-}
-
-export function queryPointer(window: number): Uint8Array {
-  const { bytes, view } = request(OP_QUERY_POINTER, 0, 2);
-  view.setUint32(4, window, true);
-  return bytes;
-}
-
-/** The pointer's position on the root window (sameScreen false: it is on another screen). */
-export function parseQueryPointer(reply: Uint8Array): { sameScreen: boolean; rootX: number; rootY: number } {
-  const v = new DataView(reply.buffer, reply.byteOffset, 32);
-  return { sameScreen: v.getUint8(1) === 1, rootX: v.getInt16(16, true), rootY: v.getInt16(18, true) };
 }
 
 // ---------------------------------------------------------------- MIT-SHM
