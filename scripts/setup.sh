@@ -40,8 +40,10 @@ pipewire_packages=(libpipewire-0.3-dev libglib2.0-dev pipewire pipewire-bin wire
 # Screen capture's tests: an X server to capture and xsetroot to paint it; the portal's
 # test backend (test/desktop/fake-screencast.py) runs on Debian's Python with GObject.
 screen_packages=(xvfb x11-xserver-utils python3-gi)
+# The encode stage (encoder/: vidbus-encode over libavcodec's libx264/libx265 and libjpeg-turbo).
+encode_packages=(libavcodec-dev libavutil-dev libswscale-dev libturbojpeg0-dev)
 wanted=()
-[ $tests = 1 ] && wanted+=("${client_packages[@]}" "${pipewire_packages[@]}" "${screen_packages[@]}")
+[ $tests = 1 ] && wanted+=("${client_packages[@]}" "${pipewire_packages[@]}" "${screen_packages[@]}" "${encode_packages[@]}")
 [ $tests = 1 ] && [ "${VIDBUS_SKIP_LAB:-0}" != 1 ] && wanted+=("${lab_packages[@]}")
 for p in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$p")
@@ -82,7 +84,7 @@ fi
 npm ci --no-audit --no-fund --loglevel=error
 npm run build --silent
 # libvidbus (C) for the clients and the conformance suite, the GStreamer plugin and the PipeWire bridge over it.
-[ $tests = 1 ] && make -C libvidbus --silent >/dev/null && make -C gstreamer --silent >/dev/null && make -C pipewire --silent >/dev/null
+[ $tests = 1 ] && make -C libvidbus --silent >/dev/null && make -C gstreamer --silent >/dev/null && make -C pipewire --silent >/dev/null && make -C encoder --silent >/dev/null
 # Outside the tests, the PipeWire bridge is built when its headers are there (the pipewire camera backend needs it).
 [ $tests = 0 ] && pkg-config --exists libpipewire-0.3 2>/dev/null && make -C libvidbus --silent build/libvidbus.a >/dev/null && make -C pipewire --silent >/dev/null
 true

@@ -9,6 +9,8 @@ npm test --silent
 make -C libvidbus --silent check
 make -C libvidbus --silent fuzz FUZZ_SECONDS=${VIDBUS_FUZZ_SECONDS:-60}
 make -C libvidbus --silent valgrind
+# The encode stage's bitstream parser under ASan+UBSan.
+make -C encoder --silent check
 # The Python package (pytest exits 5 when it collects nothing: that fails the run too).
 (cd python && /usr/bin/python3 -m pytest -q -p no:cacheprovider tests)
 npm run lint --silent

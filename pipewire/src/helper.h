@@ -26,11 +26,8 @@
 
 #include "vidbus.h"
 
-/* report.c: the JSON lines. Strings are escaped; `fmt` builds the fields after "event". */
-void report(const char *event, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int report_error(const char *code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* A JSON string literal of `s` (quotes included) in a static buffer per call slot 0..3. */
-const char *json_str(int slot, const char *s);
+/* The JSON lines (libvidbus/tools/report.h). */
+#include "report.h"
 
 /* formats.c: the raw formats both sides know. */
 enum spa_video_format spa_format_of(vidbus_format format);

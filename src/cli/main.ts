@@ -12,6 +12,7 @@ import { commandUsage, usageText, type Command } from './command.js';
 import { UsageError } from './usage.js';
 import { demoCommand } from './demo.js';
 import { devicesCommand, infoCommand } from './devices.js';
+import { encodeCommand } from './encode.js';
 import { fxCommand } from './fx.js';
 import { listCommand } from './list.js';
 import { receiveCommand } from './receive.js';
@@ -29,6 +30,7 @@ export const COMMANDS: readonly Command[] = [
   devicesCommand,
   infoCommand,
   fxCommand,
+  encodeCommand,
   viewCommand,
   listCommand,
   receiveCommand,

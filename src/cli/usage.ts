@@ -32,3 +32,12 @@ export function parseArgs<T extends ParseArgsConfig>(config: T): ReturnType<type
     throw new UsageError(suggestion ? `${message.split('\n')[0]!.replace(/\.$/, '')}. Did you mean --${suggestion}?` : message);
   }
 }
+
+/** Parses a bit rate: 4M, 800k, 2.5M or plain bits per second. */
+export function parseBitrate(option: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(text);
+  const scale = m?.[2]?.toLowerCase() === 'm' ? 1e6 : m?.[2]?.toLowerCase() === 'k' ? 1e3 : 1;
+  const n = m ? Math.round(Number(m[1]) * scale) : NaN;
+  if (!(n >= 10_000)) throw new UsageError(`--${option} must be a bit rate of at least 10k, like 4M or 800k; received ${text}`);
+  return n;
+}

@@ -1,9 +1,9 @@
-/* JSON lines to the parent process (see helper.h). */
+/* JSON lines to the parent process (see report.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "helper.h"
+#include "report.h"
 
 const char *json_str(int slot, const char *s)
 {

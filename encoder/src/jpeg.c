@@ -1,0 +1,129 @@
+/* MJPEG with libjpeg-turbo: RGB-family and I420 bus frames are compressed
+ * straight from the slot; NV12, YUYV and UYVY are converted to I420 first
+ * (libjpeg-turbo takes planar YUV only). Every frame is a keyframe. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <turbojpeg.h>
+
+#include "codec.h"
+#include "convert.h"
+
+struct jpeg_encoder {
+    tjhandle handle;
+    int quality;
+    int pixel_format;            /* TJPF_*, or -1: planar YUV */
+    AVFrame *converted;
+    converter *convert;
+    unsigned char *out;
+    unsigned long capacity;
+    unsigned long size;
+    frame_times times;
+    int ready;
+};
+
+static int tj_format(vidbus_format f)
+{
+    switch (f) {
+    case VIDBUS_FORMAT_RGBA: return TJPF_RGBA;
+    case VIDBUS_FORMAT_BGRA: return TJPF_BGRA;
+    case VIDBUS_FORMAT_RGB24: return TJPF_RGB;
+    case VIDBUS_FORMAT_BGR24: return TJPF_BGR;
+    case VIDBUS_FORMAT_GRAY8: return TJPF_GRAY;
+    default: return -1;
+    }
+}
+
+int jpeg_check(const encode_options *o)
+{
+    if (strcmp(o->encoder, "auto") == 0 || strcmp(o->encoder, "turbojpeg") == 0) return 0;
+    return report_error("ERR_INVALID_OPTION", "MJPEG is made by libjpeg-turbo: use --encoder auto or turbojpeg; received %s", o->encoder);
+}
+
+jpeg_encoder *jpeg_open(const encode_options *o, const vidbus_layout *in)
+{
+    if (jpeg_check(o) != 0) return NULL;
+    jpeg_encoder *e = calloc(1, sizeof(*e));
+    if (e == NULL || (e->handle = tjInitCompress()) == NULL) {
+        free(e);
+        report_error("ERR_CODEC_UNAVAILABLE", "libjpeg-turbo could not start a compressor");
+        return NULL;
+    }
+    e->quality = o->quality;
+    e->pixel_format = tj_format(in->format);
+    /* The largest JPEG libjpeg-turbo can make of this picture: compressing never reallocates. */
+    e->capacity = tjBufSize((int)in->width, (int)in->height, e->pixel_format == TJPF_GRAY ? TJSAMP_GRAY : TJSAMP_420);
+    e->out = tjAlloc((int)e->capacity);
+    if (e->out == NULL) goto oom;
+    if (e->pixel_format < 0 && in->format != VIDBUS_FORMAT_I420) {
+        e->converted = av_frame_alloc();
+        if (e->converted == NULL) goto oom;
+        e->converted->format = AV_PIX_FMT_YUV420P;
+        e->converted->width = (int)in->width;
+        e->converted->height = (int)in->height;
+        if (av_frame_get_buffer(e->converted, 0) < 0) goto oom;
+        e->convert = converter_open(in, AV_PIX_FMT_YUV420P, (int)in->width, (int)in->height);
+        if (e->convert == NULL) {
+            jpeg_close(e);
+            return NULL;
+        }
+    }
+    return e;
+oom:
+    report_error("ERR_NO_SPACE", "Out of memory for the JPEG encoder");
+    jpeg_close(e);
+    return NULL;
+}
+
+int jpeg_send(jpeg_encoder *e, vidbus_consumer *consumer, vidbus_frame *frame, const frame_times *times)
+{
+    const vidbus_layout *l = &frame->layout;
+    unsigned long size = e->capacity;
+    int flags = TJFLAG_NOREALLOC;
+    int failed;
+    if (e->pixel_format >= 0) {
+        failed = tjCompress2(e->handle, frame->data + l->offsets[0], (int)l->width, (int)l->strides[0], (int)l->height, e->pixel_format, &e->out, &size,
+                             e->pixel_format == TJPF_GRAY ? TJSAMP_GRAY : TJSAMP_420, e->quality, flags);
+    } else {
+        AVFrame planes = {0};
+        if (e->convert != NULL) {
+            if (converter_run(e->convert, frame, e->converted) != 0) {
+                vidbus_frame_release(consumer, frame);
+                return 1;
+            }
+        } else {
+            frame_planes(frame, &planes);
+        }
+        const AVFrame *src = e->convert != NULL ? e->converted : &planes;
+        const unsigned char *p[3] = {src->data[0], src->data[1], src->data[2]};
+        int strides[3] = {src->linesize[0], src->linesize[1], src->linesize[2]};
+        failed = tjCompressFromYUVPlanes(e->handle, p, (int)l->width, strides, (int)l->height, TJSAMP_420, &e->out, &size, e->quality, flags);
+    }
+    vidbus_frame_release(consumer, frame);
+    if (failed) return report_error("ERR_TOOL_FAILED", "libjpeg-turbo failed: %s", tjGetErrorStr2(e->handle));
+    e->size = size;
+    e->times = *times;
+    e->ready = 1;
+    return 0;
+}
+
+int jpeg_receive(jpeg_encoder *e, encoded_unit *unit)
+{
+    if (!e->ready) return 0;
+    e->ready = 0;
+    unit->data = e->out;
+    unit->size = (uint32_t)e->size;
+    unit->keyframe = 1;
+    unit->times = e->times;
+    return 1;
+}
+
+void jpeg_close(jpeg_encoder *e)
+{
+    if (e == NULL) return;
+    if (e->handle != NULL) tjDestroy(e->handle);
+    tjFree(e->out);
+    av_frame_free(&e->converted);
+    converter_close(e->convert);
+    free(e);
+}
