@@ -18,7 +18,7 @@ function find(dir, out = []) {
 // everything else (the host suite boots the VM itself in test/vm/lab.test).
 const guest = process.argv.includes('--guest');
 const only = process.argv.slice(2).filter((a) => a !== '--guest');
-const roots = only.length ? only : guest ? ['dist/test/vm/guest'] : ['dist/src', 'dist/test', 'dist/conformance', 'dist/gstreamer', 'dist/pipewire'];
+const roots = only.length ? only : guest ? ['dist/test/vm/guest'] : ['dist/src', 'dist/test', 'dist/conformance', 'dist/gstreamer', 'dist/pipewire', 'dist/encoder'];
 const files = roots
   .flatMap((d) => (d.endsWith('.js') ? [d] : find(d)))
   .filter((f) => guest || only.length || !f.includes('/vm/guest/'))

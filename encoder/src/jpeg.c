@@ -1,6 +1,7 @@
-/* MJPEG with libjpeg-turbo: RGB-family and I420 bus frames are compressed
- * straight from the slot; NV12, YUYV and UYVY are converted to I420 first
- * (libjpeg-turbo takes planar YUV only). Every frame is a keyframe. */
+/* MJPEG with libjpeg-turbo: RGB-family bus frames are compressed straight
+ * from the slot. YUV frames are converted to full-range planar 4:2:0 first:
+ * the bus's YUV is limited range (BT.601, as V4L2 gives it) and JPEG's is
+ * full range, so even I420 cannot go as it is. Every frame is a keyframe. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,14 +56,14 @@ jpeg_encoder *jpeg_open(const encode_options *o, const vidbus_layout *in)
     e->capacity = tjBufSize((int)in->width, (int)in->height, e->pixel_format == TJPF_GRAY ? TJSAMP_GRAY : TJSAMP_420);
     e->out = tjAlloc((int)e->capacity);
     if (e->out == NULL) goto oom;
-    if (e->pixel_format < 0 && in->format != VIDBUS_FORMAT_I420) {
+    if (e->pixel_format < 0) {
         e->converted = av_frame_alloc();
         if (e->converted == NULL) goto oom;
-        e->converted->format = AV_PIX_FMT_YUV420P;
+        e->converted->format = AV_PIX_FMT_YUVJ420P;
         e->converted->width = (int)in->width;
         e->converted->height = (int)in->height;
         if (av_frame_get_buffer(e->converted, 0) < 0) goto oom;
-        e->convert = converter_open(in, AV_PIX_FMT_YUV420P, (int)in->width, (int)in->height);
+        e->convert = converter_open(in, AV_PIX_FMT_YUVJ420P, (int)in->width, (int)in->height);
         if (e->convert == NULL) {
             jpeg_close(e);
             return NULL;
@@ -85,16 +86,11 @@ int jpeg_send(jpeg_encoder *e, vidbus_consumer *consumer, vidbus_frame *frame, c
         failed = tjCompress2(e->handle, frame->data + l->offsets[0], (int)l->width, (int)l->strides[0], (int)l->height, e->pixel_format, &e->out, &size,
                              e->pixel_format == TJPF_GRAY ? TJSAMP_GRAY : TJSAMP_420, e->quality, flags);
     } else {
-        AVFrame planes = {0};
-        if (e->convert != NULL) {
-            if (converter_run(e->convert, frame, e->converted) != 0) {
-                vidbus_frame_release(consumer, frame);
-                return 1;
-            }
-        } else {
-            frame_planes(frame, &planes);
+        if (converter_run(e->convert, frame, e->converted) != 0) {
+            vidbus_frame_release(consumer, frame);
+            return 1;
         }
-        const AVFrame *src = e->convert != NULL ? e->converted : &planes;
+        const AVFrame *src = e->converted;
         const unsigned char *p[3] = {src->data[0], src->data[1], src->data[2]};
         int strides[3] = {src->linesize[0], src->linesize[1], src->linesize[2]};
         failed = tjCompressFromYUVPlanes(e->handle, p, (int)l->width, strides, (int)l->height, TJSAMP_420, &e->out, &size, e->quality, flags);
