@@ -199,6 +199,11 @@ export class EncodeStage implements AsyncDisposable {
     return this.info;
   }
 
+  /** The vidbus-encode process's id (benchmarks read its CPU time). */
+  get pid(): number | undefined {
+    return this.helper.pid;
+  }
+
   /** The latest stats. */
   stats(): EncodeStats {
     return this.latest;

@@ -103,6 +103,11 @@ export class HelperProcess {
     });
   }
 
+  /** The helper's process id (for monitoring, e.g. its CPU time); undefined if it could not start. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** The next `event`; rejects with the helper's error if it fails or exits first, or after `timeoutMs`. */
   next(event: string, timeoutMs = 10000): Promise<HelperEvent> {
     if (!this.running) return Promise.reject(this.lastError ?? new VidbusError('ERR_CLOSED', `${this.spec.program} has exited`));
