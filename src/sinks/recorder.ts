@@ -1,9 +1,13 @@
 /**
  * Recording a bus stream to a file with ffmpeg as a child process: raw
- * frames are encoded to H.264 (libx264) in MP4; H.264 streams are written
- * as they are (no re-encoding). Closing, or the producer ending, finishes
- * the file so it is always playable. A slow encoder never slows the
- * producer: frames it cannot take in time are counted as dropped.
+ * frames are encoded to H.264 (libx264) in MP4; H.264 and HEVC streams are
+ * written as they are (no re-encoding), handed to ffmpeg in an MPEG
+ * transport stream whose timestamps are the frames' own capture times, so
+ * the file's timing is the bus's (a camera that slows down, or frames the
+ * recorder missed, show as such instead of being squeezed to a nominal
+ * rate). Recording starts at the first keyframe. Closing, or the producer
+ * ending, finishes the file so it is always playable. A slow encoder never
+ * slows the producer: frames it cannot take in time are counted as dropped.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
@@ -13,6 +17,7 @@ import { checkInteger, invalidOption, rejectUnknownOptions } from '../util/optio
 import { convertFrame } from '../video/convert.js';
 import { formatInfo, frameLayout, type FrameLayout } from '../video/formats.js';
 import { requireTool } from '../util/ffmpeg.js';
+import { TsWriter } from '../video/mpegts.js';
 
 /** Options of Recorder.start(). */
 export interface RecorderOptions {
@@ -83,15 +88,15 @@ export class Recorder implements AsyncDisposable {
     const fps = desc.fps.den > 0 && desc.fps.num > 0 ? `${desc.fps.num}/${desc.fps.den}` : '30';
     let input: string[];
     let codec: string[];
-    if (format === 'H264') {
-      input = ['-f', 'h264', '-framerate', fps, '-i', 'pipe:0'];
+    if (format === 'H264' || format === 'HEVC') {
+      input = ['-f', 'mpegts', '-i', 'pipe:0'];
       codec = ['-c:v', 'copy'];
     } else if (!formatInfo(format).encoded) {
       input = ['-f', 'rawvideo', '-pix_fmt', formatInfo(format).ffmpeg, '-video_size', `${width}x${height}`, '-framerate', fps, '-i', 'pipe:0'];
       codec = ['-c:v', 'libx264', '-preset', preset, '-crf', String(crf), '-pix_fmt', 'yuv420p'];
     } else {
       consumer.close();
-      throw new VidbusError('ERR_INVALID_OPTION', `Recording ${format} streams is not supported; record raw or H.264 streams.`);
+      throw new VidbusError('ERR_INVALID_OPTION', `Recording ${format} streams is not supported; record raw, H.264 or HEVC streams (vidbus encode makes H.264 from MJPEG's raw source).`);
     }
     const ffmpeg = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', ...input, ...codec, '-movflags', '+faststart', options.output], {
       stdio: ['pipe', 'ignore', 'pipe'],
@@ -101,6 +106,8 @@ export class Recorder implements AsyncDisposable {
 
   private async pump(): Promise<void> {
     const tight = this.layout.planes.length > 0 ? frameLayout(this.layout.format, this.layout.width, this.layout.height) : undefined;
+    const ts = this.layout.format === 'H264' || this.layout.format === 'HEVC' ? new TsWriter(this.layout.format) : undefined;
+    let started = ts === undefined; // an encoded recording starts at a keyframe: what comes before cannot be decoded
     const stdin = this.ffmpeg.stdin!;
     for (;;) {
       let frame;
@@ -118,7 +125,11 @@ export class Recorder implements AsyncDisposable {
         }
         // A copy: the frame's slot goes back to the producer before ffmpeg reads it.
         let bytes: Buffer;
-        if (tight) {
+        if (ts) {
+          started ||= frame.keyframe;
+          if (!started) continue;
+          bytes = ts.write(frame.data.subarray(0, frame.size), frame.timestamp, frame.keyframe);
+        } else if (tight) {
           bytes = Buffer.allocUnsafe(tight.frameBytes);
           convertFrame(frame.data, frame.layout, bytes, tight); // rawvideo wants rows without padding
         } else {
