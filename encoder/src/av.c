@@ -76,11 +76,14 @@ static void configure(AVCodecContext *ctx, const encode_options *o, const char *
         ctx->rc_buffer_size = (int)(o->bitrate > INT32_MAX ? INT32_MAX : o->bitrate);
     }
     ctx->gop_size = o->gop;
+    if (o->profile != NULL && strcmp(o->profile, "baseline") == 0) ctx->profile = FF_PROFILE_H264_CONSTRAINED_BASELINE;
     ctx->max_b_frames = 0; /* B-frames cost a frame of delay each; a live bus has no use for them */
     if (strncmp(name, "libx26", 6) == 0) {
         av_opt_set(ctx->priv_data, "preset", o->preset, 0);
         av_opt_set(ctx->priv_data, "tune", "zerolatency", 0);
         if (strcmp(name, "libx264") == 0) av_opt_set_int(ctx->priv_data, "forced-idr", 1, 0);
+        /* baseline: what every WebRTC receiver decodes (Chromium offers no High profile). */
+        if (strcmp(name, "libx264") == 0 && o->profile != NULL) av_opt_set(ctx->priv_data, "profile", o->profile, 0);
         else av_opt_set(ctx->priv_data, "x265-params", "repeat-headers=1:log-level=error", 0);
     }
 }

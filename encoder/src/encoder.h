@@ -4,7 +4,7 @@
  * libavcodec. It talks in JSON lines on stdout (libvidbus/tools/report.h):
  *
  *   vidbus-encode --in IN --out OUT [--codec h264|hevc|mjpeg] [--encoder auto|x264|x265|v4l2|turbojpeg]
- *                 [--bitrate BPS] [--gop N] [--preset NAME] [--quality 1-100]
+ *                 [--bitrate BPS] [--gop N] [--preset NAME] [--profile baseline|main|high] [--quality 1-100]
  *                 [--keyframe-gap-ms MS] [--stats-ms MS] [--slots N]
  *
  * The encoders are existing ones: libx264/libx265 and V4L2 memory-to-memory
@@ -30,6 +30,7 @@ typedef struct {
     int64_t bitrate;            /* bits per second; 0: the encoder's quality default */
     int gop;                    /* frames between keyframes */
     const char *preset;         /* x264/x265 speed preset */
+    const char *profile;        /* H.264 profile (baseline, main, high); NULL: the encoder's choice */
     int quality;                /* MJPEG quality 1..100 */
 } encode_options;
 

@@ -68,7 +68,8 @@ static int parse_args(int argc, char **argv, stage_options *o)
         {"in", required_argument, 0, 'i'},       {"out", required_argument, 0, 'o'},     {"codec", required_argument, 0, 'c'},
         {"encoder", required_argument, 0, 'e'},  {"bitrate", required_argument, 0, 'b'}, {"gop", required_argument, 0, 'g'},
         {"preset", required_argument, 0, 'p'},   {"quality", required_argument, 0, 'q'}, {"keyframe-gap-ms", required_argument, 0, 'k'},
-        {"stats-ms", required_argument, 0, 's'}, {"slots", required_argument, 0, 'l'},   {0, 0, 0, 0},
+        {"stats-ms", required_argument, 0, 's'}, {"slots", required_argument, 0, 'l'},   {"profile", required_argument, 0, 'r'},
+        {0, 0, 0, 0},
     };
     *o = (stage_options){.encode = {.codec = CODEC_H264, .encoder = "auto", .gop = 60, .preset = "veryfast", .quality = 85},
                          .keyframe_gap_ms = 500, .stats_ms = 1000, .slots = 8};
@@ -85,6 +86,11 @@ static int parse_args(int argc, char **argv, stage_options *o)
         case 'b': if (parse_int("bitrate", optarg, 10000, 1000000000, &v)) return 1; o->encode.bitrate = v; break;
         case 'g': if (parse_int("gop", optarg, 1, 10000, &v)) return 1; o->encode.gop = (int)v; break;
         case 'p': o->encode.preset = optarg; break;
+        case 'r':
+            if (strcmp(optarg, "baseline") != 0 && strcmp(optarg, "main") != 0 && strcmp(optarg, "high") != 0)
+                return report_error("ERR_INVALID_OPTION", "--profile is baseline, main or high; received %s", optarg);
+            o->encode.profile = optarg;
+            break;
         case 'q': if (parse_int("quality", optarg, 1, 100, &v)) return 1; o->encode.quality = (int)v; break;
         case 'k': if (parse_int("keyframe-gap-ms", optarg, 0, 60000, &v)) return 1; o->keyframe_gap_ms = (int)v; break;
         case 's': if (parse_int("stats-ms", optarg, 50, 60000, &v)) return 1; o->stats_ms = (int)v; break;

@@ -15,6 +15,7 @@ const ENCODE_OPTIONS = {
   gop: { type: 'string', value: 'N', help: 'frames from one keyframe to the next (default 60)' },
   encoder: { type: 'string', value: 'auto|x264|x265|v4l2|turbojpeg', help: 'which encoder (default auto: libx264, libx265, libjpeg-turbo)' },
   preset: { type: 'string', value: 'NAME', help: 'x264/x265 speed preset (default veryfast)' },
+  profile: { type: 'string', value: 'baseline|main|high', help: 'H.264 profile (baseline for WebRTC viewers; default high)' },
   quality: { type: 'string', value: '1-100', help: 'MJPEG quality (default 85)' },
   'keyframe-gap': { type: 'string', value: 'MS', help: 'a reader that joins gets a keyframe within this (default 500)' },
   json: { type: 'boolean', default: false, help: 'one JSON progress line per second on stdout' },
@@ -33,6 +34,7 @@ export function parseEncodeArgs(argv: string[]): { options: EncodeStageOptions; 
   if (v.bitrate !== undefined) options.bitrate = parseBitrate('bitrate', v.bitrate);
   if (v.gop !== undefined) options.gop = parsePositive('gop', v.gop);
   if (v.preset !== undefined) options.preset = v.preset;
+  if (v.profile !== undefined) options.profile = v.profile as 'baseline' | 'main' | 'high';
   if (v.quality !== undefined) options.quality = parsePositive('quality', v.quality);
   if (v['keyframe-gap'] !== undefined) options.keyframeGapMs = parsePositive('keyframe-gap', v['keyframe-gap']);
   return { options, json: parsed.values.json === true };
@@ -41,7 +43,7 @@ export function parseEncodeArgs(argv: string[]): { options: EncodeStageOptions; 
 export const encodeCommand: Command = {
   name: 'encode',
   summary: 'Encode a raw stream into an H.264, HEVC or MJPEG stream (libx264, libx265, V4L2 m2m, libjpeg-turbo).',
-  synopsis: ['<input> --out <stream> [--codec h264|hevc|mjpeg] [--bitrate 4M] [--gop 60] [--encoder auto|x264|x265|v4l2|turbojpeg] [--preset veryfast] [--quality 85] [--json]'],
+  synopsis: ['<input> --out <stream> [--codec h264|hevc|mjpeg] [--bitrate 4M] [--gop 60] [--encoder auto|x264|x265|v4l2|turbojpeg] [--preset veryfast] [--profile baseline|main|high] [--quality 85] [--json]'],
   options: ENCODE_OPTIONS,
   examples: ['encode cam0 --out cam0-h264 --bitrate 4M', 'encode cam0 --out cam0-mjpeg --codec mjpeg --quality 80'],
   async run(argv, { signal }) {

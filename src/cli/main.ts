@@ -15,6 +15,7 @@ import { devicesCommand, infoCommand } from './devices.js';
 import { encodeCommand } from './encode.js';
 import { fxCommand } from './fx.js';
 import { listCommand } from './list.js';
+import { publishCommand } from './publish.js';
 import { receiveCommand } from './receive.js';
 import { convertCommand, recordCommand } from './record.js';
 import { streamCommand } from './stream.js';
@@ -35,6 +36,7 @@ export const COMMANDS: readonly Command[] = [
   listCommand,
   receiveCommand,
   recordCommand,
+  publishCommand,
   convertCommand,
 ];
 

@@ -37,6 +37,8 @@ export interface EncodeStageOptions {
   gop?: number;
   /** x264/x265 speed preset (default veryfast) */
   preset?: string;
+  /** H.264 profile (libx264): baseline for WebRTC receivers, which decode no more (default: the encoder's choice, High) */
+  profile?: 'baseline' | 'main' | 'high';
   /** MJPEG quality, 1 to 100 (default 85) */
   quality?: number;
   /** a reader that joins gets a keyframe within this, and forced keyframes come no closer (default 500 ms) */
@@ -89,7 +91,7 @@ export interface EncodeReady {
   height: number;
 }
 
-const OPTIONS = ['input', 'output', 'codec', 'encoder', 'bitrate', 'gop', 'preset', 'quality', 'keyframeGapMs', 'slots', 'statsIntervalMs'] as const;
+const OPTIONS = ['input', 'output', 'codec', 'encoder', 'bitrate', 'gop', 'preset', 'profile', 'quality', 'keyframeGapMs', 'slots', 'statsIntervalMs'] as const;
 const CODECS: readonly EncodeCodec[] = ['h264', 'hevc', 'mjpeg'];
 const ENCODERS: readonly EncoderChoice[] = ['auto', 'x264', 'x265', 'v4l2', 'turbojpeg'];
 const PRESETS: readonly string[] = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'];
@@ -118,6 +120,7 @@ export function encodeArgs(options: EncodeStageOptions): string[] {
   const args = ['--in', options.input, '--out', options.output, '--codec', codec, '--encoder', encoder, '--preset', preset];
   if (options.bitrate !== undefined) args.push('--bitrate', String(checkInteger('bitrate', options.bitrate, 10_000, 1_000_000_000)));
   if (options.gop !== undefined) args.push('--gop', String(checkInteger('gop', options.gop, 1, 10_000)));
+  if (options.profile !== undefined) args.push('--profile', checkOneOf('profile', options.profile, ['baseline', 'main', 'high'] as const));
   if (options.quality !== undefined) args.push('--quality', String(checkInteger('quality', options.quality, 1, 100)));
   if (options.keyframeGapMs !== undefined) args.push('--keyframe-gap-ms', String(checkInteger('keyframeGapMs', options.keyframeGapMs, 0, 60_000)));
   if (options.slots !== undefined) args.push('--slots', String(checkInteger('slots', options.slots, 2, 64)));
