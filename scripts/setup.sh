@@ -42,8 +42,10 @@ pipewire_packages=(libpipewire-0.3-dev libglib2.0-dev pipewire pipewire-bin wire
 screen_packages=(xvfb x11-xserver-utils python3-gi)
 # The encode stage (encoder/: vidbus-encode over libavcodec's libx264/libx265 and libjpeg-turbo).
 encode_packages=(libavcodec-dev libavutil-dev libswscale-dev libturbojpeg0-dev)
+# Publishing's tests: a real Janus gateway, and the janus.js and adapter.js a viewer's page loads.
+publish_packages=(janus libjs-janus-gateway libjs-webrtc-adapter)
 wanted=()
-[ $tests = 1 ] && wanted+=("${client_packages[@]}" "${pipewire_packages[@]}" "${screen_packages[@]}" "${encode_packages[@]}")
+[ $tests = 1 ] && wanted+=("${client_packages[@]}" "${pipewire_packages[@]}" "${screen_packages[@]}" "${encode_packages[@]}" "${publish_packages[@]}")
 [ $tests = 1 ] && [ "${VIDBUS_SKIP_LAB:-0}" != 1 ] && wanted+=("${lab_packages[@]}")
 for p in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$p")

@@ -7,7 +7,8 @@
  *                 [--bitrate BPS] [--gop N] [--preset NAME] [--profile baseline|main|high] [--quality 1-100]
  *                 [--keyframe-gap-ms MS] [--stats-ms MS] [--slots N]
  *
- * The encoders are existing ones: libx264/libx265 and V4L2 memory-to-memory
+ * SIGUSR1 asks for a keyframe (within --keyframe-gap-ms), for owners that
+ * serve several viewers from one reader. The encoders are existing ones: libx264/libx265 and V4L2 memory-to-memory
  * encoders through libavcodec, MJPEG through libjpeg-turbo. A raw frame the
  * encoder can take as it is (I420, NV12) goes to it as a view of the bus
  * slot, held until the encoder lets go of it: no copy on our side.

@@ -37,7 +37,14 @@ typedef struct {
 } stage;
 
 static volatile sig_atomic_t stop;
+static volatile sig_atomic_t keyframe_requested; /* SIGUSR1: a reader the stage cannot count (one of several viewers behind one consumer) wants a keyframe */
 static vidbus_consumer *interruptible;
+
+static void on_keyframe_request(int sig)
+{
+    (void)sig;
+    keyframe_requested = 1;
+}
 
 static void on_signal(int sig)
 {
@@ -240,6 +247,10 @@ static int run(stage *s)
             if (in != NULL && open_encoder(s, in) != 0) return 1;
         }
         if (s->producer != NULL) count_readers(s);
+        if (keyframe_requested) {
+            keyframe_requested = 0;
+            s->keyframe_wanted = 1;
+        }
         int64_t now = vidbus_now_ns();
         if (now >= next_stats) {
             report_stats(s, "stats");
@@ -277,6 +288,9 @@ int main(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_keyframe_request;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGUSR1, &sa, NULL);
     stage s = {0};
     if (parse_args(argc, argv, &s.options) != 0 || codec_check(&s.options.encode) != 0) return 1;
     av_log_set_level(AV_LOG_ERROR); /* the encoders' banners are not errors; ours go to stdout as events */

@@ -1,6 +1,7 @@
 /**
- * `vidbus view <stream>`: the stream live in a browser (MJPEG to an <img>,
- * with its stats), served on 127.0.0.1 with a random token in the URL.
+ * `vidbus view <stream>`: the stream live in a browser (H.264 decoded by
+ * WebCodecs where the browser has it, MJPEG to an <img> otherwise, with its
+ * stats), served on 127.0.0.1 with a random token in the URL.
  */
 import { untilStopped } from '../util/signals.js';
 import { parseOptions, type Command } from './command.js';
@@ -10,8 +11,8 @@ import type { WebPreviewOptions } from '../sinks/web-preview.js';
 const VIEW_OPTIONS = {
   port: { type: 'string', value: 'N', help: 'the port to listen on (default: any free one)' },
   host: { type: 'string', value: 'ADDRESS', help: 'the address to listen on (default 127.0.0.1)' },
-  fps: { type: 'string', value: 'N', help: 'at most this many pictures a second (default 15)' },
-  quality: { type: 'string', value: '1-100', help: 'JPEG quality (default 75)' },
+  fps: { type: 'string', value: 'N', help: 'MJPEG: at most this many pictures a second (default 15; H.264 goes at the stream\'s rate)' },
+  quality: { type: 'string', value: '1-100', help: 'JPEG quality of the MJPEG fallback (default 75)' },
   width: { type: 'string', value: 'N', help: 'scale down to at most this width (default 1280)' },
 } as const;
 
@@ -36,7 +37,7 @@ export function parseViewArgs(argv: string[]): WebPreviewOptions {
 
 export const viewCommand: Command = {
   name: 'view',
-  summary: 'Watch a stream in the browser: prints a local URL with an access token.',
+  summary: 'Watch a stream in the browser (H.264 with WebCodecs, or MJPEG): prints a local URL with an access token.',
   synopsis: ['<stream> [--port 0] [--host 127.0.0.1] [--fps 15] [--quality 75] [--width 1280]'],
   options: VIEW_OPTIONS,
   examples: ['view cam0'],

@@ -207,6 +207,11 @@ export class EncodeStage implements AsyncDisposable {
     return this.helper.pid;
   }
 
+  /** Asks for a keyframe soon (within keyframeGapMs): for an owner that serves a new viewer from a reader it already has. */
+  requestKeyframe(): void {
+    this.helper.signal('SIGUSR1');
+  }
+
   /** The latest stats. */
   stats(): EncodeStats {
     return this.latest;

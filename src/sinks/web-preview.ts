@@ -1,7 +1,9 @@
 /**
  * A live preview of a bus stream in the browser: a small HTTP server on
- * 127.0.0.1 serving a page, the stream as MJPEG (multipart/x-mixed-replace,
- * which an <img> plays natively) and its stats as JSON. A random token in
+ * 127.0.0.1 serving a page, the stream as H.264 over a WebSocket for pages
+ * that decode it with WebCodecs (web-preview-h264.ts), as MJPEG
+ * (multipart/x-mixed-replace, which an <img> plays natively) for the rest,
+ * and its stats as JSON. A random token in
  * the URL keeps other local users and web pages out; the Host header is
  * checked too, so a hostile page cannot reach it through DNS rebinding.
  * Frames are encoded only while someone watches, at most `fps` a second,
@@ -9,7 +11,8 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer } from 'ws';
 import { VidbusError, isVidbusError } from '../errors.js';
 import { followExistingStream, type Consumer } from '../bus/consumer.js';
 import { checkInteger, invalidOption, rejectUnknownOptions } from '../util/options.js';
@@ -19,6 +22,7 @@ import { JpegEncoder } from '../native/jpeg.js';
 import { formatInfo, frameLayout, type FrameLayout } from '../video/formats.js';
 import { FrameFitter } from '../video/frame-fitter.js';
 import { previewPage } from './web-preview-page.js';
+import { H264Feed, type H264FeedStats } from './web-preview-h264.js';
 
 /** Options of WebPreview.start(). */
 export interface WebPreviewOptions {
@@ -59,8 +63,12 @@ export interface WebPreviewStats {
   received: number;
   /** frames sent to viewers */
   sent: number;
-  /** browsers watching now */
+  /** browsers watching now (MJPEG and H.264) */
   viewers: number;
+  /** JPEG bytes sent to MJPEG viewers */
+  mjpegBytes: number;
+  /** the H.264 (WebCodecs) viewers */
+  h264: H264FeedStats;
   /** publish -> received, over recent frames */
   latency: {
     /** median, ms */
@@ -83,7 +91,10 @@ export class WebPreview implements AsyncDisposable {
   private lastSentMs = -Infinity;
   private received = 0;
   private sent = 0;
+  private mjpegBytes = 0;
   private closed = false;
+  private readonly sockets = new WebSocketServer({ noServer: true });
+  private readonly h264: H264Feed;
   private readonly loop: Promise<void>;
 
   private constructor(
@@ -96,6 +107,8 @@ export class WebPreview implements AsyncDisposable {
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     this.url = `http://${host}:${address.port}/?token=${token}`;
     server.on('request', (req, res) => this.route(req, res, address.port));
+    server.on('upgrade', (req, socket, head) => this.upgrade(req, socket as Socket, head, address.port));
+    this.h264 = new H264Feed(options.stream, () => consumer.stream?.layout.format);
     this.loop = this.receive();
   }
 
@@ -135,6 +148,16 @@ export class WebPreview implements AsyncDisposable {
     return given.length === expected.length && timingSafeEqual(given, expected);
   }
 
+  /** /stream.h264: a WebSocket for WebCodecs pages, behind the same token and Host checks. */
+  private upgrade(req: IncomingMessage, socket: Socket, head: Buffer, port: number): void {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!this.authorised(req, url, port) || url.pathname !== '/stream.h264' || this.closed) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nForbidden: open the URL vidbus printed, with its token.\n');
+      return;
+    }
+    this.sockets.handleUpgrade(req, socket, head, (ws) => this.h264.add(ws));
+  }
+
   private route(req: IncomingMessage, res: ServerResponse, port: number): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
     res.setHeader('Cache-Control', 'no-store');
@@ -150,9 +173,10 @@ export class WebPreview implements AsyncDisposable {
     }
     if (url.pathname === '/') {
       const nonce = randomBytes(12).toString('base64');
+      // The Host header was checked above: the WebSocket goes back to the same address.
       res.writeHead(200, {
         'Content-Type': 'text/html; charset=utf-8',
-        'Content-Security-Policy': `default-src 'none'; img-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'`,
+        'Content-Security-Policy': `default-src 'none'; img-src 'self'; connect-src 'self' ws://${req.headers.host}; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'`,
       });
       res.end(previewPage(this.options.stream, this.token, nonce));
     } else if (url.pathname === '/stream.mjpg') {
@@ -172,6 +196,7 @@ export class WebPreview implements AsyncDisposable {
     res.write(`--${BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: ${jpeg.length}\r\n\r\n`);
     res.write(jpeg);
     res.write('\r\n');
+    this.mjpegBytes += jpeg.length;
   }
 
   private async receive(): Promise<void> {
@@ -236,7 +261,9 @@ export class WebPreview implements AsyncDisposable {
       fps: this.recent.filter((t) => t >= Date.now() - 1000).length,
       received: this.received,
       sent: this.sent,
-      viewers: this.viewers.size,
+      viewers: this.viewers.size + this.h264.stats().viewers,
+      mjpegBytes: this.mjpegBytes,
+      h264: this.h264.stats(),
       latency: { p50Ms: lat.p50Us / 1000, p99Ms: lat.p99Us / 1000 },
     };
   }
@@ -247,6 +274,8 @@ export class WebPreview implements AsyncDisposable {
     this.closed = true;
     for (const viewer of this.viewers) viewer.end();
     this.viewers.clear();
+    await this.h264.close();
+    this.sockets.close();
     this.consumer.close();
     await this.loop;
     this.server.closeAllConnections();

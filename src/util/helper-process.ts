@@ -108,6 +108,11 @@ export class HelperProcess {
     return this.child.pid;
   }
 
+  /** Sends the helper a signal (what it means is the helper's: vidbus-encode takes SIGUSR1 as a keyframe request). No-op once it has exited. */
+  signal(signal: NodeJS.Signals): void {
+    if (this.running) this.child.kill(signal);
+  }
+
   /** The next `event`; rejects with the helper's error if it fails or exits first, or after `timeoutMs`. */
   next(event: string, timeoutMs = 10000): Promise<HelperEvent> {
     if (!this.running) return Promise.reject(this.lastError ?? new VidbusError('ERR_CLOSED', `${this.spec.program} has exited`));
