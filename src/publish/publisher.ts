@@ -142,7 +142,7 @@ export class Publisher implements AsyncDisposable {
     const ffmpeg = spawn(
       'ffmpeg',
       // Little probing: the first unit is a keyframe with its parameter sets, all ffmpeg needs to know.
-      ['-hide_banner', '-loglevel', 'error', '-nostdin', '-probesize', '32768', '-analyzeduration', '0', '-f', 'mpegts', '-i', 'pipe:0',
+      ['-hide_banner', '-loglevel', 'error', '-nostdin', '-probesize', '32', '-analyzeduration', '0', '-f', 'mpegts', '-i', 'pipe:0',
         '-map', '0:v', '-c:v', 'copy', '-flush_packets', '1', ...ffmpegOutput(this.target, this.payloadType)],
       { stdio: ['pipe', 'ignore', 'pipe'] },
     );

@@ -57,7 +57,9 @@ export class TsWriter {
     if (first || keyframe) out.push(this.section(0, this.pat()), this.section(PMT_PID, this.pmt()));
     // 90 kHz from the first frame, plus a second so that PCR (one frame's worth before PTS) stays positive.
     const pts = ((((timestampNs - this.firstNs) * 90000n) / 1_000_000_000n + 90000n) & 0x1ffffffffn);
-    const payload = startsWithDelimiter(au, this.codec) ? [this.pes(pts), au] : [this.pes(pts), this.codec === 'HEVC' ? AUD_HEVC : AUD_H264, au];
+    const delimiter = startsWithDelimiter(au, this.codec) ? undefined : this.codec === 'HEVC' ? AUD_HEVC : AUD_H264;
+    const dataBytes = au.length + (delimiter?.length ?? 0);
+    const payload = delimiter ? [this.pes(pts, dataBytes), delimiter, au] : [this.pes(pts, dataBytes), au];
     out.push(this.packetize(Buffer.concat(payload), pts - 3000n, keyframe));
     return Buffer.concat(out);
   }
@@ -96,10 +98,18 @@ export class TsWriter {
     return packet;
   }
 
-  /** A video PES header with a PTS (no DTS: no B-frames, so decode order is presentation order). */
-  private pes(pts: bigint): Buffer {
+  /**
+   * A video PES header with a PTS (no DTS: no B-frames, so decode order is
+   * presentation order). Its length is given whenever it fits in 16 bits: a
+   * demuxer then hands the unit on as soon as its last byte arrives, instead
+   * of waiting for the next unit's start (a frame of latency). Larger units
+   * (big keyframes) use 0, "unbounded", as video may.
+   */
+  private pes(pts: bigint, dataBytes: number): Buffer {
     const h = Buffer.alloc(14);
-    h.set([0x00, 0x00, 0x01, 0xe0, 0x00, 0x00, 0x80, 0x80, 0x05]); // length 0: unbounded, as video PES may be
+    const length = 8 + dataBytes; // flags, header length, PTS, then the data
+    h.set([0x00, 0x00, 0x01, 0xe0, 0x00, 0x00, 0x80, 0x80, 0x05]);
+    if (length <= 0xffff) h.writeUInt16BE(length, 4);
     const p = Number(pts >> 30n) & 0x07;
     const mid = Number((pts >> 15n) & 0x7fffn);
     const low = Number(pts & 0x7fffn);

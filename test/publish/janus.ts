@@ -188,9 +188,20 @@ window.sample = async (timeoutMs) => {
     for (let k = 0; k < d.length; k += 4) { s[0] += d[k]; s[1] += d[k + 1]; s[2] += d[k + 2]; }
     bars.push(s.map((v) => Math.round(v / (d.length / 4))));
   }
-  let codec = '', decoded = 0;
+  return { width: c.width, height: c.height, bars, ...(await window.receiver()) };
+};
+// The receiver's own view (WebRTC stats): codec, frames decoded, mean jitter-buffer and decode time per frame.
+window.receiver = async () => {
+  let codec = '', decoded = 0, jitterBufferMs = 0, decodeMs = 0;
   const stats = await handle.webrtcStuff.pc.getStats();
-  stats.forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video') { decoded = r.framesDecoded; const cs = stats.get(r.codecId); if (cs) codec = cs.mimeType; } });
-  return { width: c.width, height: c.height, bars, codec, decoded };
+  stats.forEach((r) => {
+    if (r.type !== 'inbound-rtp' || r.kind !== 'video') return;
+    decoded = r.framesDecoded;
+    jitterBufferMs = r.jitterBufferEmittedCount ? (1000 * r.jitterBufferDelay) / r.jitterBufferEmittedCount : 0;
+    decodeMs = r.framesDecoded ? (1000 * r.totalDecodeTime) / r.framesDecoded : 0;
+    const cs = stats.get(r.codecId);
+    if (cs) codec = cs.mimeType;
+  });
+  return { codec, decoded, jitterBufferMs, decodeMs };
 };
 </script>`;
