@@ -7,19 +7,21 @@ import tseslint from 'typescript-eslint';
 // What each layer may NOT import (everything above it, and its peers where
 // peers must stay independent). errors.ts sits at the bottom, beside util/.
 const LAYERS = {
-  util: ['native', 'video', 'bus', 'devices', 'sources', 'sinks', 'effects', 'daemon', 'cli', 'api'],
+  util: ['native', 'video', 'bus', 'devices', 'encode', 'sources', 'sinks', 'effects', 'daemon', 'cli', 'api'],
   // native may use video/formats.ts (a leaf table) to describe pixel layouts to the kernels
-  native: ['bus', 'devices', 'sources', 'sinks', 'effects', 'daemon', 'cli', 'api'],
-  video: ['bus', 'devices', 'sources', 'sinks', 'effects', 'daemon', 'cli', 'api'],
-  bus: ['devices', 'sources', 'sinks', 'effects', 'daemon', 'cli', 'api'],
-  devices: ['bus', 'sources', 'sinks', 'effects', 'daemon', 'cli', 'api'],
+  native: ['bus', 'devices', 'encode', 'sources', 'sinks', 'effects', 'daemon', 'cli', 'api'],
+  video: ['bus', 'devices', 'encode', 'sources', 'sinks', 'effects', 'daemon', 'cli', 'api'],
+  bus: ['devices', 'encode', 'sources', 'sinks', 'effects', 'daemon', 'cli', 'api'],
+  devices: ['bus', 'encode', 'sources', 'sinks', 'effects', 'daemon', 'cli', 'api'],
+  // the encode stage runs vidbus-encode on bus streams; the sinks that send video out (view, publish) use it
+  encode: ['devices', 'sources', 'sinks', 'effects', 'daemon', 'cli', 'api'],
   sources: ['sinks', 'effects', 'daemon', 'cli', 'api'],
   sinks: ['sources', 'effects', 'daemon', 'cli', 'api'],
   effects: ['sources', 'sinks', 'daemon', 'cli', 'api'],
   daemon: ['cli', 'api'],
   cli: ['api'],
 };
-const LAYER_MESSAGE = 'Layers point one way: cli -> daemon -> {sources, effects, sinks} -> {bus, devices} -> video -> native -> util (docs/architecture.md).';
+const LAYER_MESSAGE = 'Layers point one way: cli -> daemon -> {sources, effects, sinks} -> {bus, devices, encode} -> video -> native -> util (docs/architecture.md).';
 
 // Only src/native/binding.ts loads the addon; everything else uses the typed wrappers in src/native/.
 const ADDON_PATTERNS = [{ group: ['**/native/binding.js', '**/build/Release/*', '**/build/Debug/*', '**/*.node'], message: 'Only src/native/ loads the addon: use its typed wrappers.' }];

@@ -82,3 +82,30 @@ export function spawnChild(script: string, ...args: (string | number)[]): Child 
 export function report(type: string, data: Record<string, unknown> = {}): void {
   process.stdout.write(`${JSON.stringify({ type, ...data }, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))}\n`);
 }
+
+/** A running `vidbus` command (the built CLI) and what it has printed so far. */
+export interface RunningCli {
+  child: ChildProcess;
+  log: () => string;
+}
+
+const CLI = join(here, '..', 'src', 'cli', 'main.js');
+
+/** Runs the vidbus CLI (in `env` when given); resolves once its stdout or stderr matches `ready`, rejects if it exits first or takes 30 s. */
+export function startCli(args: string[], ready: RegExp, env?: NodeJS.ProcessEnv): Promise<RunningCli> {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env } : {}) });
+  let log = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`vidbus ${args.join(' ')} did not get ready: ${log}`)), 30000);
+    const onData = (d: Buffer) => {
+      log += d.toString();
+      if (ready.test(log)) {
+        clearTimeout(timer);
+        resolve({ child, log: () => log });
+      }
+    };
+    child.stderr!.on('data', onData);
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`vidbus ${args.join(' ')} exited ${code}: ${log}`))));
+  });
+}

@@ -17,8 +17,7 @@
 struct av_encoder {
     AVCodecContext *ctx;
     AVPacket *packet;
-    AVFrame *converted;          /* the encoder's own picture, when the bus frame cannot go as it is */
-    converter *convert;
+    converter *convert;          /* the encoder's own picture, when the bus frame cannot go as it is */
     bitstream_kind kind;
     int64_t next_pts;
     frame_times times[TIMES_RING];   /* by pts: the encoder hands pts back with each packet */
@@ -140,18 +139,9 @@ av_encoder *av_open(const encode_options *o, const vidbus_layout *in, uint32_t f
         long n = annexb_copy_parameter_sets(e->kind, e->ctx->extradata, (size_t)e->ctx->extradata_size, e->parameter_sets, sizeof(e->parameter_sets));
         e->parameter_sets_size = n > 0 ? (size_t)n : 0;
     }
-    if (!direct) {
-        e->converted = av_frame_alloc();
-        if (e->converted == NULL) goto oom;
-        e->converted->format = format;
-        e->converted->width = width;
-        e->converted->height = height;
-        if (av_frame_get_buffer(e->converted, 0) < 0) goto oom;
-        e->convert = converter_open(in, format, width, height);
-        if (e->convert == NULL) {
-            av_close(e);
-            return NULL;
-        }
+    if (!direct && (e->convert = converter_open(in, format, width, height)) == NULL) {
+        av_close(e);
+        return NULL;
     }
     return e;
 oom:
@@ -194,11 +184,11 @@ static AVFrame *wrap(vidbus_consumer *consumer, vidbus_frame *frame)
 int av_send(av_encoder *e, vidbus_consumer *consumer, vidbus_frame *frame, const frame_times *times, int force_keyframe)
 {
     AVFrame *f;
-    if (e->convert != NULL) {
-        int failed = converter_run(e->convert, frame, e->converted);
+    int converted = e->convert != NULL;
+    if (converted) {
+        f = converter_run(e->convert, frame);
         vidbus_frame_release(consumer, frame); /* the converted picture is the encoder's: the slot goes back now */
-        if (failed) return 1;
-        f = e->converted;
+        if (f == NULL) return 1;
     } else {
         f = wrap(consumer, frame);
         if (f == NULL) return report_error("ERR_NO_SPACE", "Out of memory for a frame");
@@ -207,7 +197,7 @@ int av_send(av_encoder *e, vidbus_consumer *consumer, vidbus_frame *frame, const
     f->pict_type = force_keyframe ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
     e->times[f->pts % TIMES_RING] = *times;
     int err = avcodec_send_frame(e->ctx, f);
-    if (f != e->converted) av_frame_free(&f); /* drops our reference; the encoder holds its own while it needs the slot */
+    if (!converted) av_frame_free(&f); /* drops our reference; the encoder holds its own while it needs the slot */
     if (err < 0 && err != AVERROR(EAGAIN)) return av_failed("ERR_TOOL_FAILED", err, "The encoder refused a frame");
     return 0;
 }
@@ -264,7 +254,6 @@ void av_close(av_encoder *e)
     if (e == NULL) return;
     avcodec_free_context(&e->ctx); /* releases any bus frame the encoder still held */
     av_packet_free(&e->packet);
-    av_frame_free(&e->converted);
     converter_close(e->convert);
     free(e->unit);
     free(e);

@@ -8,6 +8,7 @@
 
 struct converter {
     struct SwsContext *sws;
+    AVFrame *picture;
 };
 
 enum AVPixelFormat av_format_of(vidbus_format format)
@@ -42,8 +43,17 @@ void frame_planes(const vidbus_frame *frame, AVFrame *dst)
 converter *converter_open(const vidbus_layout *in, enum AVPixelFormat out_format, int out_width, int out_height)
 {
     converter *c = calloc(1, sizeof(*c));
-    if (c == NULL) {
+    if (c == NULL || (c->picture = av_frame_alloc()) == NULL) {
+        free(c);
         report_error("ERR_NO_SPACE", "Out of memory for the converter");
+        return NULL;
+    }
+    c->picture->format = out_format;
+    c->picture->width = out_width;
+    c->picture->height = out_height;
+    if (av_frame_get_buffer(c->picture, 0) < 0) {
+        converter_close(c);
+        report_error("ERR_NO_SPACE", "Out of memory for a %dx%d picture", out_width, out_height);
         return NULL;
     }
     /* Point sampling when only the format changes: the picture keeps its detail, and it is the cheapest. */
@@ -51,25 +61,29 @@ converter *converter_open(const vidbus_layout *in, enum AVPixelFormat out_format
     c->sws = sws_getContext((int)in->width, (int)in->height, av_format_of(in->format), out_width, out_height, out_format,
                             same_size ? SWS_POINT : SWS_BILINEAR, NULL, NULL, NULL);
     if (c->sws == NULL) {
-        free(c);
+        converter_close(c);
         report_error("ERR_FORMAT_UNSUPPORTED", "libswscale cannot convert %s %ux%u for the encoder", vidbus_format_name(in->format), in->width, in->height);
         return NULL;
     }
     return c;
 }
 
-int converter_run(converter *c, const vidbus_frame *frame, AVFrame *dst)
+AVFrame *converter_run(converter *c, const vidbus_frame *frame)
 {
-    if (av_frame_make_writable(dst) < 0) return report_error("ERR_NO_SPACE", "Out of memory for a converted picture");
+    if (av_frame_make_writable(c->picture) < 0) {
+        report_error("ERR_NO_SPACE", "Out of memory for a converted picture");
+        return NULL;
+    }
     AVFrame src = {0};
     frame_planes(frame, &src);
-    sws_scale(c->sws, (const uint8_t *const *)src.data, src.linesize, 0, src.height, dst->data, dst->linesize);
-    return 0;
+    sws_scale(c->sws, (const uint8_t *const *)src.data, src.linesize, 0, src.height, c->picture->data, c->picture->linesize);
+    return c->picture;
 }
 
 void converter_close(converter *c)
 {
     if (c == NULL) return;
     sws_freeContext(c->sws);
+    av_frame_free(&c->picture);
     free(c);
 }

@@ -14,11 +14,13 @@ enum AVPixelFormat av_format_of(vidbus_format format);
 /* Points dst's planes at the bus frame (no copy). dst->buf is left to the caller. */
 void frame_planes(const vidbus_frame *frame, AVFrame *dst);
 
+/* A converter from bus frames of `in` to pictures of `out_format` at out_width x out_height, with the picture it fills. */
 typedef struct converter converter;
-/* A converter from bus frames of `in` to `out_format` at out_width x out_height; NULL after reporting an error. */
+/* NULL after reporting an error. */
 converter *converter_open(const vidbus_layout *in, enum AVPixelFormat out_format, int out_width, int out_height);
-/* Converts into dst (made writable first: a buffer the encoder still holds is never written). 0, or 1 after reporting. */
-int converter_run(converter *c, const vidbus_frame *frame, AVFrame *dst);
+/* Converts a frame into the converter's picture and returns it (refcounted: an encoder may keep a reference;
+ * a picture still referenced is never written again, a new buffer is taken). NULL after reporting an error. */
+AVFrame *converter_run(converter *c, const vidbus_frame *frame);
 void converter_close(converter *c);
 
 #endif

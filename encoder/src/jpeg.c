@@ -14,8 +14,7 @@ struct jpeg_encoder {
     tjhandle handle;
     int quality;
     int pixel_format;            /* TJPF_*, or -1: planar YUV */
-    AVFrame *converted;
-    converter *convert;
+    converter *convert;          /* YUV frames: into full-range planar 4:2:0 */
     unsigned char *out;
     unsigned long capacity;
     unsigned long size;
@@ -56,18 +55,9 @@ jpeg_encoder *jpeg_open(const encode_options *o, const vidbus_layout *in)
     e->capacity = tjBufSize((int)in->width, (int)in->height, e->pixel_format == TJPF_GRAY ? TJSAMP_GRAY : TJSAMP_420);
     e->out = tjAlloc((int)e->capacity);
     if (e->out == NULL) goto oom;
-    if (e->pixel_format < 0) {
-        e->converted = av_frame_alloc();
-        if (e->converted == NULL) goto oom;
-        e->converted->format = AV_PIX_FMT_YUVJ420P;
-        e->converted->width = (int)in->width;
-        e->converted->height = (int)in->height;
-        if (av_frame_get_buffer(e->converted, 0) < 0) goto oom;
-        e->convert = converter_open(in, AV_PIX_FMT_YUVJ420P, (int)in->width, (int)in->height);
-        if (e->convert == NULL) {
-            jpeg_close(e);
-            return NULL;
-        }
+    if (e->pixel_format < 0 && (e->convert = converter_open(in, AV_PIX_FMT_YUVJ420P, (int)in->width, (int)in->height)) == NULL) {
+        jpeg_close(e);
+        return NULL;
     }
     return e;
 oom:
@@ -86,11 +76,11 @@ int jpeg_send(jpeg_encoder *e, vidbus_consumer *consumer, vidbus_frame *frame, c
         failed = tjCompress2(e->handle, frame->data + l->offsets[0], (int)l->width, (int)l->strides[0], (int)l->height, e->pixel_format, &e->out, &size,
                              e->pixel_format == TJPF_GRAY ? TJSAMP_GRAY : TJSAMP_420, e->quality, flags);
     } else {
-        if (converter_run(e->convert, frame, e->converted) != 0) {
+        const AVFrame *src = converter_run(e->convert, frame);
+        if (src == NULL) {
             vidbus_frame_release(consumer, frame);
             return 1;
         }
-        const AVFrame *src = e->converted;
         const unsigned char *p[3] = {src->data[0], src->data[1], src->data[2]};
         int strides[3] = {src->linesize[0], src->linesize[1], src->linesize[2]};
         failed = tjCompressFromYUVPlanes(e->handle, p, (int)l->width, strides, (int)l->height, TJSAMP_420, &e->out, &size, e->quality, flags);
@@ -119,7 +109,6 @@ void jpeg_close(jpeg_encoder *e)
     if (e == NULL) return;
     if (e->handle != NULL) tjDestroy(e->handle);
     tjFree(e->out);
-    av_frame_free(&e->converted);
     converter_close(e->convert);
     free(e);
 }

@@ -244,6 +244,8 @@ describe('vidbus encode', { skip, timeout: 120_000 }, () => {
       } finally {
         consumer.close();
       }
+      // The frame can come over the bus before the stage's "ready" line comes over its pipe.
+      for (let i = 0; i < 50 && !sizes.includes('160x120'); i++) await sleep(100);
       assert.ok(sizes.includes('160x120'), `reopened at the new size: ${sizes.join(', ')}`);
     } finally {
       await stage.close();

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { openConsumer, convertFrame, frameLayout, VirtualCamera } from '../../src/index.js';
-import { spawnChild, type Child } from '../../test/helpers.js';
+import { spawnChild, startCli, type Child, type RunningCli } from '../../test/helpers.js';
 import { DesktopSession, desktopSessionMissing } from '../../test/desktop/session.js';
 import { CHROMIUM, launchChromium, openProbePage, type CameraProbe } from '../../test/browser-probe.js';
 
@@ -34,23 +34,9 @@ let counter = 0;
 const unique = (tag: string) => `t-pw-${tag}-${process.pid}-${++counter}`;
 const shmOf = (name: string) => readdirSync('/dev/shm').filter((f) => f.includes(name));
 
-/** Runs the vidbus CLI inside the session; resolves once stderr matches `ready`. */
-function vidbus(session: DesktopSession, args: string[], ready: RegExp): Promise<{ child: ChildProcess; log: () => string }> {
-  const child = spawn(process.execPath, [cli, ...args], { env: session.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`vidbus ${args.join(' ')} did not get ready: ${log}`)), 30000);
-    const onData = (d: Buffer) => {
-      log += d.toString();
-      if (ready.test(log)) {
-        clearTimeout(timer);
-        resolve({ child, log: () => log });
-      }
-    };
-    child.stderr!.on('data', onData);
-    child.stdout!.on('data', onData);
-    child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`vidbus ${args.join(' ')} exited ${code}: ${log}`))));
-  });
+/** Runs the vidbus CLI inside the session; resolves once its output matches `ready`. */
+function vidbus(session: DesktopSession, args: string[], ready: RegExp): Promise<RunningCli> {
+  return startCli(args, ready, session.env);
 }
 
 async function stop(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

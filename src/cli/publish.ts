@@ -6,7 +6,7 @@
 import { untilStopped } from '../util/signals.js';
 import { parseOptions, type Command } from './command.js';
 import { UsageError, parseBitrate, parsePositive } from './usage.js';
-import type { PublisherOptions } from '../publish/publisher.js';
+import type { PublisherOptions } from '../sinks/publisher.js';
 import type { EncoderChoice } from '../encode/encode-stage.js';
 
 const PUBLISH_OPTIONS = {
@@ -40,7 +40,7 @@ export const publishCommand: Command = {
   examples: ['publish cam0 --to rtp://127.0.0.1:5004', 'publish cam0-h264 --to rtsp://127.0.0.1:8554/cam0'],
   async run(argv, { signal }) {
     const options = parsePublishArgs(argv);
-    const { Publisher } = await import('../publish/publisher.js');
+    const { Publisher } = await import('../sinks/publisher.js');
     const publisher = await Publisher.start(options);
     publisher.onNotice = (m) => process.stderr.write(`vidbus publish: ${m}\n`);
     const s0 = publisher.stats();

@@ -22,13 +22,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { Publisher } from '../../src/publish/publisher.js';
+import { Publisher } from '../../src/sinks/publisher.js';
 import { sleep } from '../../src/util/clock.js';
 import { CHROMIUM, launchChromium } from '../browser-probe.js';
-import { uniqueName } from '../helpers.js';
+import { startCli, uniqueName, type RunningCli } from '../helpers.js';
 import { ADAPTER_JS, JANUS_JS, JanusServer, WATCH_PAGE, janusMissing } from './janus.js';
 
-const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const encoder = fileURLToPath(new URL('../../../encoder/build/vidbus-encode', import.meta.url));
 const noEncoder = existsSync(encoder) ? undefined : 'vidbus-encode is not built (make -C encoder)';
 
@@ -51,29 +50,8 @@ async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-interface Running {
-  child: ChildProcess;
-  log: () => string;
-}
-
-/** Runs the vidbus CLI; resolves once its output matches `ready`. */
-function vidbus(args: string[], ready: RegExp): Promise<Running> {
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`vidbus ${args.join(' ')} did not get ready: ${log}`)), 30000);
-    const onData = (d: Buffer) => {
-      log += d.toString();
-      if (ready.test(log)) {
-        clearTimeout(timer);
-        resolve({ child, log: () => log });
-      }
-    };
-    child.stderr!.on('data', onData);
-    child.stdout!.on('data', onData);
-    child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`vidbus ${args.join(' ')} exited ${code}: ${log}`))));
-  });
-}
+type Running = RunningCli;
+const vidbus = (args: string[], ready: RegExp) => startCli(args, ready);
 
 async function stop(child: ChildProcess | undefined): Promise<number | null> {
   if (!child) return null;

@@ -19,7 +19,7 @@ import { requireTool } from '../util/ffmpeg.js';
 import { checkInteger, rejectUnknownOptions } from '../util/options.js';
 import { sleep } from '../util/clock.js';
 import { TsWriter, type TsCodec } from '../video/mpegts.js';
-import { ffmpegOutput, parseTarget, type PublishTarget } from './target.js';
+import { ffmpegOutput, parseTarget, type PublishTarget } from './publish-target.js';
 
 /** Options of Publisher.start(). */
 export interface PublisherOptions {
