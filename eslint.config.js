@@ -13,8 +13,8 @@ const LAYERS = {
   video: ['bus', 'devices', 'encode', 'sources', 'sinks', 'effects', 'daemon', 'cli', 'api'],
   bus: ['devices', 'encode', 'sources', 'sinks', 'effects', 'daemon', 'cli', 'api'],
   devices: ['bus', 'encode', 'sources', 'sinks', 'effects', 'daemon', 'cli', 'api'],
-  // the encode stage runs vidbus-encode on bus streams; the sinks that send video out (view, publish) use it
-  encode: ['devices', 'sources', 'sinks', 'effects', 'daemon', 'cli', 'api'],
+  // the encode stage runs vidbus-encode on bus streams (asking devices/ for a hardware encoder); the sinks that send video out (view, publish) use it
+  encode: ['sources', 'sinks', 'effects', 'daemon', 'cli', 'api'],
   sources: ['sinks', 'effects', 'daemon', 'cli', 'api'],
   sinks: ['sources', 'effects', 'daemon', 'cli', 'api'],
   effects: ['sources', 'sinks', 'daemon', 'cli', 'api'],

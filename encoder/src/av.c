@@ -99,10 +99,9 @@ const AVCodec *av_find(const encode_options *o)
     return found;
 }
 
-av_encoder *av_open(const encode_options *o, const vidbus_layout *in, uint32_t fps_num, uint32_t fps_den)
+/* Opens `found` for frames of `in`. quiet: a failure to open is not reported (the caller has another encoder to try). */
+static av_encoder *open_encoder(const AVCodec *found, const encode_options *o, const vidbus_layout *in, uint32_t fps_num, uint32_t fps_den, int quiet)
 {
-    const AVCodec *found = av_find(o);
-    if (found == NULL) return NULL;
     const char *name = found->name;
     av_encoder *e = calloc(1, sizeof(*e));
     if (e == NULL) {
@@ -128,9 +127,9 @@ av_encoder *av_open(const encode_options *o, const vidbus_layout *in, uint32_t f
     configure(e->ctx, o, name);
     int err = avcodec_open2(e->ctx, found, NULL);
     if (err < 0) {
-        if (strstr(name, "v4l2m2m") != NULL)
+        if (!quiet && strstr(name, "v4l2m2m") != NULL)
             report_error("ERR_DEVICE_NOT_FOUND", "No V4L2 memory-to-memory encoder for %s %dx%d was found (vidbus devices lists them); use --encoder x264", codec_label(o->codec), width, height);
-        else
+        else if (!quiet)
             av_failed("ERR_CODEC_UNAVAILABLE", err, name);
         av_close(e);
         return NULL;
@@ -148,6 +147,19 @@ oom:
     report_error("ERR_NO_SPACE", "Out of memory for the encoder");
     av_close(e);
     return NULL;
+}
+
+av_encoder *av_open(const encode_options *o, const vidbus_layout *in, uint32_t fps_num, uint32_t fps_den)
+{
+    if (o->prefer_hardware && strcmp(o->encoder, "auto") == 0) {
+        /* A V4L2 memory-to-memory encoder was found (vidbus devices): try it, and say so when it refuses. */
+        const AVCodec *hw = avcodec_find_encoder_by_name(o->codec == CODEC_HEVC ? "hevc_v4l2m2m" : "h264_v4l2m2m");
+        av_encoder *e = hw != NULL ? open_encoder(hw, o, in, fps_num, fps_den, 1) : NULL;
+        if (e != NULL) return e;
+        report("notice", "\"message\":%s", json_str(0, "The V4L2 memory-to-memory encoder refused this picture; encoding in software"));
+    }
+    const AVCodec *found = av_find(o);
+    return found != NULL ? open_encoder(found, o, in, fps_num, fps_den, 0) : NULL;
 }
 
 const char *av_name(const av_encoder *e)

@@ -5,7 +5,7 @@
  *
  *   vidbus-encode --in IN --out OUT [--codec h264|hevc|mjpeg] [--encoder auto|x264|x265|v4l2|turbojpeg]
  *                 [--bitrate BPS] [--gop N] [--preset NAME] [--profile baseline|main|high] [--quality 1-100]
- *                 [--keyframe-gap-ms MS] [--stats-ms MS] [--slots N]
+ *                 [--keyframe-gap-ms MS] [--stats-ms MS] [--slots N] [--prefer-hardware]
  *
  * SIGUSR1 asks for a keyframe (within --keyframe-gap-ms), for owners that
  * serve several viewers from one reader. The encoders are existing ones: libx264/libx265 and V4L2 memory-to-memory
@@ -28,6 +28,7 @@ typedef enum { CODEC_H264 = 1, CODEC_HEVC, CODEC_MJPEG } codec_id;
 typedef struct {
     codec_id codec;
     const char *encoder;        /* auto, x264, x265, v4l2, turbojpeg */
+    int prefer_hardware;        /* auto: try the V4L2 memory-to-memory encoder first (the Node side found one) */
     int64_t bitrate;            /* bits per second; 0: the encoder's quality default */
     int gop;                    /* frames between keyframes */
     const char *preset;         /* x264/x265 speed preset */

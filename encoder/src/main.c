@@ -76,7 +76,7 @@ static int parse_args(int argc, char **argv, stage_options *o)
         {"encoder", required_argument, 0, 'e'},  {"bitrate", required_argument, 0, 'b'}, {"gop", required_argument, 0, 'g'},
         {"preset", required_argument, 0, 'p'},   {"quality", required_argument, 0, 'q'}, {"keyframe-gap-ms", required_argument, 0, 'k'},
         {"stats-ms", required_argument, 0, 's'}, {"slots", required_argument, 0, 'l'},   {"profile", required_argument, 0, 'r'},
-        {0, 0, 0, 0},
+        {"prefer-hardware", no_argument, 0, 'H'},         {0, 0, 0, 0},
     };
     *o = (stage_options){.encode = {.codec = CODEC_H264, .encoder = "auto", .gop = 60, .preset = "veryfast", .quality = 85},
                          .keyframe_gap_ms = 500, .stats_ms = 1000, .slots = 8};
@@ -93,6 +93,7 @@ static int parse_args(int argc, char **argv, stage_options *o)
         case 'b': if (parse_int("bitrate", optarg, 10000, 1000000000, &v)) return 1; o->encode.bitrate = v; break;
         case 'g': if (parse_int("gop", optarg, 1, 10000, &v)) return 1; o->encode.gop = (int)v; break;
         case 'p': o->encode.preset = optarg; break;
+        case 'H': o->encode.prefer_hardware = 1; break;
         case 'r':
             if (strcmp(optarg, "baseline") != 0 && strcmp(optarg, "main") != 0 && strcmp(optarg, "high") != 0)
                 return report_error("ERR_INVALID_OPTION", "--profile is baseline, main or high; received %s", optarg);

@@ -13,7 +13,7 @@ const ENCODE_OPTIONS = {
   codec: { type: 'string', value: 'h264|hevc|mjpeg', help: 'what to make (default h264)' },
   bitrate: { type: 'string', value: 'RATE', help: 'bits per second, like 4M or 800k (default: constant quality)' },
   gop: { type: 'string', value: 'N', help: 'frames from one keyframe to the next (default 60)' },
-  encoder: { type: 'string', value: 'auto|x264|x265|v4l2|turbojpeg', help: 'which encoder (default auto: libx264, libx265, libjpeg-turbo)' },
+  encoder: { type: 'string', value: 'auto|x264|x265|v4l2|turbojpeg', help: 'which encoder (default auto: a V4L2 encoder vidbus devices finds, else libx264, libx265, libjpeg-turbo)' },
   preset: { type: 'string', value: 'NAME', help: 'x264/x265 speed preset (default veryfast)' },
   profile: { type: 'string', value: 'baseline|main|high', help: 'H.264 profile (baseline for WebRTC viewers; default high)' },
   quality: { type: 'string', value: '1-100', help: 'MJPEG quality (default 85)' },
@@ -52,6 +52,7 @@ export const encodeCommand: Command = {
     const stage = await startEncodeStage(options);
     const tty = process.stderr.isTTY === true;
     process.stderr.write(`vidbus encode: "${options.input}" -> "${options.output}" (${options.codec ?? 'h264'}); waiting for "${options.input}"\n`);
+    stage.onNotice = (m) => process.stderr.write(`${tty ? '\n' : ''}vidbus encode: ${m}\n`);
     stage.onReady = (r) =>
       process.stderr.write(`${tty ? '\n' : ''}vidbus encode: ${r.input} ${r.width}x${r.height} -> ${r.codec} with ${r.encoder}; idle until something reads "${r.stream}"\n`);
     let last = 0;

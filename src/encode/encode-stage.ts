@@ -13,12 +13,13 @@
  */
 import { VidbusError } from '../errors.js';
 import { validateStreamName } from '../bus/names.js';
+import { listDevices, type DeviceInfo } from '../devices/discover.js';
 import { HelperProcess, type HelperEvent, type HelperSpec } from '../util/helper-process.js';
 import { checkInteger, checkOneOf, invalidOption, rejectUnknownOptions } from '../util/options.js';
 
 /** The codecs the stage makes. */
 export type EncodeCodec = 'h264' | 'hevc' | 'mjpeg';
-/** Which encoder: auto (libx264, libx265, libjpeg-turbo), or one by name; v4l2 is a kernel memory-to-memory encoder. */
+/** Which encoder: auto (a V4L2 memory-to-memory encoder that `vidbus devices` finds, else libx264, libx265, libjpeg-turbo), or one by name. */
 export type EncoderChoice = 'auto' | 'x264' | 'x265' | 'v4l2' | 'turbojpeg';
 
 /** Options of startEncodeStage(). */
@@ -106,8 +107,27 @@ const ENCODE_HELPER: HelperSpec = {
 
 const EMPTY_STATS: EncodeStats = { frames: 0, keyframes: 0, forced: 0, dropped: 0, bytes: 0, readers: 0, idle: true, encoderP50Us: 0, encoderP99Us: 0, stageP50Us: 0, stageP99Us: 0 };
 
+/**
+ * The V4L2 memory-to-memory encoder for a codec among these devices (what
+ * `vidbus devices` lists as an encoder whose capture side gives H264 or
+ * HEVC), or undefined. `encoder: 'auto'` tries it first.
+ */
+export function hardwareEncoder(devices: DeviceInfo[], codec: EncodeCodec): DeviceInfo | undefined {
+  if (codec === 'mjpeg') return undefined;
+  const fourcc = codec === 'hevc' ? 'HEVC' : 'H264';
+  return devices.find((d) => d.role === 'encoder' && (d.formats?.capture ?? []).some((f) => f.fourcc === fourcc));
+}
+
+function findHardwareEncoder(codec: EncodeCodec): DeviceInfo | undefined {
+  try {
+    return hardwareEncoder(listDevices({ formats: true }), codec);
+  } catch {
+    return undefined; // no V4L2 here at all: software it is
+  }
+}
+
 /** The helper's arguments for these options (checked). */
-export function encodeArgs(options: EncodeStageOptions): string[] {
+export function encodeArgs(options: EncodeStageOptions, findHardware: (codec: EncodeCodec) => DeviceInfo | undefined = findHardwareEncoder): string[] {
   rejectUnknownOptions('startEncodeStage', options, OPTIONS);
   validateStreamName(options.input);
   validateStreamName(options.output);
@@ -118,6 +138,8 @@ export function encodeArgs(options: EncodeStageOptions): string[] {
   if (!fits.includes(encoder)) throw invalidOption('encoder', `one that makes ${codec}: ${fits.join(', ')}`, encoder);
   const preset = checkOneOf('preset', options.preset ?? 'veryfast', PRESETS);
   const args = ['--in', options.input, '--out', options.output, '--codec', codec, '--encoder', encoder, '--preset', preset];
+  // Baseline is asked for by WebRTC senders; a V4L2 encoder cannot be trusted to honour it, so they stay in software.
+  if (encoder === 'auto' && options.profile === undefined && findHardware(codec)) args.push('--prefer-hardware');
   if (options.bitrate !== undefined) args.push('--bitrate', String(checkInteger('bitrate', options.bitrate, 10_000, 1_000_000_000)));
   if (options.gop !== undefined) args.push('--gop', String(checkInteger('gop', options.gop, 1, 10_000)));
   if (options.profile !== undefined) args.push('--profile', checkOneOf('profile', options.profile, ['baseline', 'main', 'high'] as const));
@@ -149,6 +171,8 @@ function toStats(e: HelperEvent): EncodeStats {
 export class EncodeStage implements AsyncDisposable {
   /** called each time the stage (re)opens its encoder: at the first input frame and after the input changes size or format */
   onReady: ((ready: EncodeReady) => void) | undefined;
+  /** things a person should know: the hardware encoder refused the picture, so it is encoded in software */
+  onNotice: ((message: string) => void) | undefined;
   /** resolves with the final stats when the stage ends: closed, or failed (then it rejects with the helper's error) */
   readonly done: Promise<EncodeStats>;
   private latest: EncodeStats = EMPTY_STATS;
@@ -161,6 +185,7 @@ export class EncodeStage implements AsyncDisposable {
     this.startedPromise.catch(() => undefined);
     helper.onEvent = (e) => {
       if (e.event === 'stats' || e.event === 'stopped') this.latest = toStats(e);
+      if (e.event === 'notice') this.onNotice?.(String(e.message));
       if (e.event === 'ready') {
         this.info = {
           stream: String(e.stream),
