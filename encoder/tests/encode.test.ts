@@ -12,14 +12,14 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { convertFrame, createProducer, frameLayout, openConsumer, type Producer, type RawFormat } from '../../src/index.js';
 import { startEncodeStage, type EncodeStageOptions } from '../../src/encode/encode-stage.js';
 import { sleep } from '../../src/util/clock.js';
-import { shmEntries, uniqueName } from '../../test/helpers.js';
+import { shmEntries, startCli, uniqueName } from '../../test/helpers.js';
 
 const helper = fileURLToPath(new URL('../../../encoder/build/vidbus-encode', import.meta.url));
 const skip = !existsSync(helper) ? 'vidbus-encode is not built (make -C encoder)' : false;
@@ -249,6 +249,33 @@ describe('vidbus encode', { skip, timeout: 120_000 }, () => {
       assert.ok(sizes.includes('160x120'), `reopened at the new size: ${sizes.join(', ')}`);
     } finally {
       await stage.close();
+      source.stop();
+    }
+  });
+
+  it('kill -9 of `vidbus encode` takes its helper down, and the output stream with it', async () => {
+    const input = uniqueName('enc-in');
+    const output = uniqueName('enc-out');
+    const source = await barsProducer(input, 'I420', 320, 240);
+    const cli = await startCli(['encode', input, '--out', output], /with libx264/);
+    try {
+      const helperPid = Number(execFileSync('pgrep', ['-P', String(cli.child.pid), '-f', 'vidbus-encode']).toString().trim());
+      assert.ok(helperPid > 0);
+      assert.ok(shmEntries(output).length > 0, 'the output exists while it runs');
+      cli.child.kill('SIGKILL');
+      // A zombie counts as gone: whoever reaps orphans here (a container's init may not) is not the helper's business.
+      const alive = () => {
+        try {
+          return !/\) Z /.test(readFileSync(`/proc/${helperPid}/stat`, 'utf8'));
+        } catch {
+          return false;
+        }
+      };
+      for (let i = 0; i < 50 && (alive() || shmEntries(output).length > 0); i++) await sleep(100);
+      assert.ok(!alive(), 'the helper died with its parent');
+      assert.deepEqual(shmEntries(output), [], 'and removed its stream');
+    } finally {
+      cli.child.kill('SIGKILL');
       source.stop();
     }
   });
