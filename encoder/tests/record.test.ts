@@ -65,8 +65,15 @@ for (const codec of ['h264', 'hevc'] as const) {
       assert.equal(Number(s.nb_read_packets), written, 'every frame the recorder wrote is in the file');
       const times = execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', file]).toString().trim().split('\n').map(Number).sort((a, b) => a - b);
       const steps = times.slice(1).map((t, i) => t - times[i]!);
-      assert.ok(steps.every((d) => Math.abs(d - 0.04) < 0.0015), `40 ms between frames, from the bus timestamps (not 1/30 s): ${steps.slice(0, 8).join(', ')}`);
-      assert.ok(Math.abs(Number(probe.format.duration) - written * 0.04) < 0.1, `duration ${probe.format.duration} s for ${written} frames at 40 ms`);
+      // Capture times 40 ms apart; a frame the encode stage skipped (it takes the newest picture when busy) leaves a gap of whole 40 ms steps.
+      const multiples = steps.map((d) => d / 0.04);
+      assert.ok(
+        multiples.every((m) => Math.round(m) >= 1 && Math.abs(m - Math.round(m)) < 0.04),
+        `whole 40 ms steps between frames, from the bus timestamps (not 1/30 s): ${steps.slice(0, 8).join(', ')}`,
+      );
+      assert.ok(multiples.filter((m) => Math.round(m) === 1).length >= steps.length / 2, `mostly single steps: ${steps.join(', ')}`);
+      const span = times[times.length - 1]! - times[0]! + 0.04;
+      assert.ok(Math.abs(Number(probe.format.duration) - span) < 0.1, `duration ${probe.format.duration} s for frames spanning ${span.toFixed(3)} s`);
       // Playable: every frame decodes.
       const decoded = execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-'], { encoding: 'utf8' });
       assert.equal(decoded.trim(), '');
