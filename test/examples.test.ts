@@ -5,19 +5,22 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { uniqueName } from './helpers.js';
 
 const dir = fileURLToPath(new URL('../examples/', import.meta.url));
+const encoder = fileURLToPath(new URL('../../encoder/build/vidbus-encode', import.meta.url));
 const run = promisify(execFile);
 
 describe('examples', () => {
   it('every example has a test here', () => {
     const examples = readdirSync(dir).filter((f) => f.endsWith('.js')).sort();
-    assert.deepEqual(examples, ['consumer.js', 'demo.js', 'producer.js']);
+    assert.deepEqual(examples, ['consumer.js', 'demo.js', 'encode.js', 'producer.js']);
   });
 
   it('producer.js and consumer.js talk across processes', async () => {
@@ -38,6 +41,20 @@ describe('examples', () => {
     } finally {
       consumer.kill('SIGTERM');
       assert.equal(await exited, 0, 'the consumer stops cleanly on SIGTERM');
+    }
+  });
+
+  it('encode.js encodes a pattern to H.264 and records it without re-encoding', { skip: existsSync(encoder) ? false : 'vidbus-encode is not built (make -C encoder)' }, async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'vidbus-example-')), 'pattern.mp4');
+    try {
+      const { stdout } = await run(process.execPath, [`${dir}encode.js`, out, '2'], { timeout: 30000 });
+      assert.match(stdout, /encoding RGBA 640x360 to H264 with libx264/);
+      const recorded = Number(/recorded (\d+) frames/.exec(stdout)?.[1]);
+      assert.ok(recorded >= 30, stdout);
+      const probe = (await run('ffprobe', ['-v', 'error', '-count_packets', '-show_entries', 'stream=codec_name,width,height,nb_read_packets', '-of', 'csv=p=0', out])).stdout.trim();
+      assert.equal(probe, `h264,640,360,${recorded}`);
+    } finally {
+      rmSync(dirname(out), { recursive: true, force: true });
     }
   });
 
