@@ -9,8 +9,16 @@ npm test --silent
 make -C libvidbus --silent check
 make -C libvidbus --silent fuzz FUZZ_SECONDS=${VIDBUS_FUZZ_SECONDS:-60}
 make -C libvidbus --silent valgrind
-# The encode stage's bitstream parser under ASan+UBSan.
-make -C encoder --silent check
+# The encode stage: its bitstream parser under ASan+UBSan and libFuzzer, then the
+# encode tests again against the whole helper built with the sanitizers; any
+# report (libx265's own allocation aside: encoder/tests/lsan.supp) fails the run.
+make -C encoder --silent check san
+make -C encoder --silent fuzz FUZZ_SECONDS=${VIDBUS_FUZZ_SECONDS:-20}
+san_logs=encoder/build/san-logs
+rm -rf "$san_logs" && mkdir -p "$san_logs"
+ASAN_OPTIONS=log_path=$PWD/$san_logs/asan UBSAN_OPTIONS=log_path=$PWD/$san_logs/ubsan LSAN_OPTIONS=suppressions=$PWD/encoder/tests/lsan.supp:print_suppressions=0 \
+  VIDBUS_ENCODE_HELPER=$PWD/encoder/build/san/vidbus-encode node scripts/run-tests.mjs dist/encoder
+if compgen -G "$san_logs/*" >/dev/null; then cat "$san_logs"/*; echo "vidbus-encode: sanitizer reports above" >&2; exit 1; fi
 # The Python package (pytest exits 5 when it collects nothing: that fails the run too).
 (cd python && /usr/bin/python3 -m pytest -q -p no:cacheprovider tests)
 npm run lint --silent

@@ -80,10 +80,13 @@ static void configure(AVCodecContext *ctx, const encode_options *o, const char *
     if (strncmp(name, "libx26", 6) == 0) {
         av_opt_set(ctx->priv_data, "preset", o->preset, 0);
         av_opt_set(ctx->priv_data, "tune", "zerolatency", 0);
-        if (strcmp(name, "libx264") == 0) av_opt_set_int(ctx->priv_data, "forced-idr", 1, 0);
+    }
+    if (strcmp(name, "libx264") == 0) {
+        av_opt_set_int(ctx->priv_data, "forced-idr", 1, 0);
         /* baseline: what every WebRTC receiver decodes (Chromium offers no High profile). */
-        if (strcmp(name, "libx264") == 0 && o->profile != NULL) av_opt_set(ctx->priv_data, "profile", o->profile, 0);
-        else av_opt_set(ctx->priv_data, "x265-params", "repeat-headers=1:log-level=error", 0);
+        if (o->profile != NULL) av_opt_set(ctx->priv_data, "profile", o->profile, 0);
+    } else if (strcmp(name, "libx265") == 0) {
+        av_opt_set(ctx->priv_data, "x265-params", "repeat-headers=1:log-level=error", 0);
     }
 }
 
@@ -153,7 +156,7 @@ av_encoder *av_open(const encode_options *o, const vidbus_layout *in, uint32_t f
 {
     if (o->prefer_hardware && strcmp(o->encoder, "auto") == 0) {
         /* A V4L2 memory-to-memory encoder was found (vidbus devices): try it, and say so when it refuses. */
-        const AVCodec *hw = avcodec_find_encoder_by_name(o->codec == CODEC_HEVC ? "hevc_v4l2m2m" : "h264_v4l2m2m");
+        const AVCodec *hw = avcodec_find_encoder_by_name(encoder_for(o->codec, "v4l2"));
         av_encoder *e = hw != NULL ? open_encoder(hw, o, in, fps_num, fps_den, 1) : NULL;
         if (e != NULL) return e;
         report("notice", "\"message\":%s", json_str(0, "The V4L2 memory-to-memory encoder refused this picture; encoding in software"));

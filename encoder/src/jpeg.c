@@ -14,6 +14,7 @@ struct jpeg_encoder {
     tjhandle handle;
     int quality;
     int pixel_format;            /* TJPF_*, or -1: planar YUV */
+    int subsampling;             /* TJSAMP_GRAY for grey pictures, 4:2:0 otherwise */
     converter *convert;          /* YUV frames: into full-range planar 4:2:0 */
     unsigned char *out;
     unsigned long capacity;
@@ -42,7 +43,6 @@ int jpeg_check(const encode_options *o)
 
 jpeg_encoder *jpeg_open(const encode_options *o, const vidbus_layout *in)
 {
-    if (jpeg_check(o) != 0) return NULL;
     jpeg_encoder *e = calloc(1, sizeof(*e));
     if (e == NULL || (e->handle = tjInitCompress()) == NULL) {
         free(e);
@@ -51,8 +51,9 @@ jpeg_encoder *jpeg_open(const encode_options *o, const vidbus_layout *in)
     }
     e->quality = o->quality;
     e->pixel_format = tj_format(in->format);
+    e->subsampling = e->pixel_format == TJPF_GRAY ? TJSAMP_GRAY : TJSAMP_420;
     /* The largest JPEG libjpeg-turbo can make of this picture: compressing never reallocates. */
-    e->capacity = tjBufSize((int)in->width, (int)in->height, e->pixel_format == TJPF_GRAY ? TJSAMP_GRAY : TJSAMP_420);
+    e->capacity = tjBufSize((int)in->width, (int)in->height, e->subsampling);
     e->out = tjAlloc((int)e->capacity);
     if (e->out == NULL) goto oom;
     if (e->pixel_format < 0 && (e->convert = converter_open(in, AV_PIX_FMT_YUVJ420P, (int)in->width, (int)in->height)) == NULL) {
@@ -73,8 +74,8 @@ int jpeg_send(jpeg_encoder *e, vidbus_consumer *consumer, vidbus_frame *frame, c
     int flags = TJFLAG_NOREALLOC;
     int failed;
     if (e->pixel_format >= 0) {
-        failed = tjCompress2(e->handle, frame->data + l->offsets[0], (int)l->width, (int)l->strides[0], (int)l->height, e->pixel_format, &e->out, &size,
-                             e->pixel_format == TJPF_GRAY ? TJSAMP_GRAY : TJSAMP_420, e->quality, flags);
+        failed = tjCompress2(e->handle, frame->data + l->offsets[0], (int)l->width, (int)l->strides[0], (int)l->height, e->pixel_format, &e->out, &size, e->subsampling,
+                             e->quality, flags);
     } else {
         const AVFrame *src = converter_run(e->convert, frame);
         if (src == NULL) {

@@ -30,6 +30,7 @@ typedef struct {
     uint32_t readers;
     int idle;
     int keyframe_wanted;        /* a reader joined since the last keyframe */
+    int64_t next_reader_check_ns;
     int64_t last_keyframe_ns;
     uint64_t frames, keyframes, forced, dropped, bytes;
     latency_window encoder_latency;   /* given to the encoder -> encoded */
@@ -150,6 +151,7 @@ static int open_encoder(stage *s, const vidbus_layout *in)
         int status = vidbus_producer_create(s->options.output, &po, &s->producer);
         if (status != VIDBUS_OK) return report_error(vidbus_error_code(status), "%s", vidbus_last_error());
         s->readers = 0;
+        s->next_reader_check_ns = 0;
     }
     s->keyframe_wanted = 1;
     report("ready", "\"stream\":%s,\"input\":%s,\"codec\":%s,\"encoder\":%s,\"width\":%u,\"height\":%u,\"fps\":%u", json_str(0, s->options.output),
@@ -200,9 +202,14 @@ static void report_stats(stage *s, const char *event)
            latency_percentile(&s->encoder_latency, 99), latency_percentile(&s->stage_latency, 50), latency_percentile(&s->stage_latency, 99));
 }
 
-/* Whether anyone reads the output; a reader that joined wants a keyframe. */
-static void count_readers(stage *s)
+/* Whether anyone reads the output; a reader that joined wants a keyframe.
+ * Counting probes each reader's lock (a system call apiece): done every
+ * READER_CHECK_NS, not every frame. */
+#define READER_CHECK_NS (100 * 1000000LL)
+static void count_readers(stage *s, int64_t now)
 {
+    if (now < s->next_reader_check_ns) return;
+    s->next_reader_check_ns = now + READER_CHECK_NS;
     vidbus_producer_stats ps;
     vidbus_producer_get_stats(s->producer, &ps);
     if (ps.consumers > s->readers) s->keyframe_wanted = 1;
@@ -247,12 +254,12 @@ static int run(stage *s)
             const vidbus_layout *in = vidbus_consumer_layout(s->consumer);
             if (in != NULL && open_encoder(s, in) != 0) return 1;
         }
-        if (s->producer != NULL) count_readers(s);
+        int64_t now = vidbus_now_ns();
+        if (s->producer != NULL) count_readers(s, now);
         if (keyframe_requested) {
             keyframe_requested = 0;
             s->keyframe_wanted = 1;
         }
-        int64_t now = vidbus_now_ns();
         if (now >= next_stats) {
             report_stats(s, "stats");
             next_stats = now + (int64_t)s->options.stats_ms * 1000000;

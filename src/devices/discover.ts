@@ -118,8 +118,13 @@ function safeFormats(fd: number, types: number[]): FormatDescription[] {
   return [];
 }
 
-/** Every /dev/videoN node, classified. `formats: true` adds sizes and rates (slower: one ioctl per size). */
-export function listDevices(options: { formats?: boolean } = {}): DeviceInfo[] {
+/**
+ * Every /dev/videoN node, classified. `formats: true` adds the formats with
+ * their sizes and rates (slower: one ioctl per size); `sizes: false` keeps
+ * only the formats (what is needed to pick an encoder).
+ */
+export function listDevices(options: { formats?: boolean; sizes?: boolean } = {}): DeviceInfo[] {
+  const withSizes = options.sizes !== false;
   const exclusive = exclusiveCapsFlags();
   let loopbackIndex = 0;
   const out: DeviceInfo[] = [];
@@ -149,8 +154,8 @@ export function listDevices(options: { formats?: boolean } = {}): DeviceInfo[] {
     }
     if (options.formats && fd !== undefined) {
       info.formats = {};
-      if (captureFormats.length) info.formats.capture = captureFormats.map((f) => detail(fd!, f, true));
-      if (outputFormats.length) info.formats.output = outputFormats.map((f) => detail(fd!, f, true));
+      if (captureFormats.length) info.formats.capture = captureFormats.map((f) => detail(fd!, f, withSizes));
+      if (outputFormats.length) info.formats.output = outputFormats.map((f) => detail(fd!, f, withSizes));
     }
     if (fd !== undefined) closeSync(fd);
     out.push(info);

@@ -120,7 +120,7 @@ export function hardwareEncoder(devices: DeviceInfo[], codec: EncodeCodec): Devi
 
 function findHardwareEncoder(codec: EncodeCodec): DeviceInfo | undefined {
   try {
-    return hardwareEncoder(listDevices({ formats: true }), codec);
+    return hardwareEncoder(listDevices({ formats: true, sizes: false }), codec);
   } catch {
     return undefined; // no V4L2 here at all: software it is
   }

@@ -10,8 +10,8 @@
  * encode stage force one).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { VidbusError, isVidbusError } from '../errors.js';
-import { openConsumer, type Consumer } from '../bus/consumer.js';
+import { VidbusError } from '../errors.js';
+import { openConsumer, readingEnded, type Consumer } from '../bus/consumer.js';
 import { inspectStream } from '../bus/streams.js';
 import { validateStreamName } from '../bus/names.js';
 import { startEncodeStage, type EncodeStage, type EncoderChoice } from '../encode/encode-stage.js';
@@ -156,22 +156,24 @@ export class Publisher implements AsyncDisposable {
       why = w;
       consumer.close(); // ends the read below
     });
-    const ts = new TsWriter(this.codec);
-    let started = false;
+    const ts = new TsWriter(this.codec); // from a keyframe, and from the next one after a unit is dropped
     try {
       for (;;) {
         let frame;
         try {
           frame = await consumer.next();
         } catch (e) {
-          if (isVidbusError(e) && (e.code === 'ERR_CLOSED' || e.code === 'ERR_STREAM_ENDED' || e.code === 'ERR_PRODUCER_DIED')) break;
+          if (readingEnded(e)) break;
           throw e;
         }
         if (!frame) break;
         try {
-          started ||= frame.keyframe;
-          if (!started || ffmpeg.stdin!.writableLength > 8 << 20) continue; // before the first keyframe nothing decodes; a stalled server is not queued for
+          if (ffmpeg.stdin!.writableLength > 8 << 20) {
+            ts.resync(); // a stalled server is not queued for
+            continue;
+          }
           const packets = ts.write(frame.data.subarray(0, frame.size), frame.timestamp, frame.keyframe);
+          if (!packets) continue;
           ffmpeg.stdin!.write(packets);
           this.frames++;
           this.bytes += frame.size;

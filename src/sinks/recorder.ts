@@ -11,8 +11,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { VidbusError, isVidbusError } from '../errors.js';
-import { openConsumer, type Consumer } from '../bus/consumer.js';
+import { VidbusError } from '../errors.js';
+import { openConsumer, readingEnded, type Consumer } from '../bus/consumer.js';
 import { checkInteger, invalidOption, rejectUnknownOptions } from '../util/options.js';
 import { convertFrame } from '../video/convert.js';
 import { formatInfo, frameLayout, type FrameLayout } from '../video/formats.js';
@@ -106,29 +106,30 @@ export class Recorder implements AsyncDisposable {
 
   private async pump(): Promise<void> {
     const tight = this.layout.planes.length > 0 ? frameLayout(this.layout.format, this.layout.width, this.layout.height) : undefined;
+    // An encoded recording starts at a keyframe, and after a dropped unit waits for the next: the TS writer sees to it.
     const ts = this.layout.format === 'H264' || this.layout.format === 'HEVC' ? new TsWriter(this.layout.format) : undefined;
-    let started = ts === undefined; // an encoded recording starts at a keyframe: what comes before cannot be decoded
     const stdin = this.ffmpeg.stdin!;
     for (;;) {
       let frame;
       try {
         frame = await this.consumer.next();
       } catch (e) {
-        if (isVidbusError(e) && (e.code === 'ERR_CLOSED' || e.code === 'ERR_PRODUCER_DIED' || e.code === 'ERR_STREAM_ENDED')) return;
+        if (readingEnded(e)) return;
         throw e;
       }
       if (!frame) return; // the producer ended the stream
       try {
         if (stdin.writableLength > MAX_QUEUED_BYTES) {
           this.dropped++;
+          ts?.resync();
           continue;
         }
         // A copy: the frame's slot goes back to the producer before ffmpeg reads it.
         let bytes: Buffer;
         if (ts) {
-          started ||= frame.keyframe;
-          if (!started) continue;
-          bytes = ts.write(frame.data.subarray(0, frame.size), frame.timestamp, frame.keyframe);
+          const packets = ts.write(frame.data.subarray(0, frame.size), frame.timestamp, frame.keyframe);
+          if (!packets) continue;
+          bytes = packets;
         } else if (tight) {
           bytes = Buffer.allocUnsafe(tight.frameBytes);
           convertFrame(frame.data, frame.layout, bytes, tight); // rawvideo wants rows without padding

@@ -118,14 +118,18 @@ export class H264Feed {
       try {
         const au = frame.data.subarray(0, frame.size);
         const codec = frame.keyframe ? avcCodecString(au) : undefined;
-        const header = Buffer.alloc(9);
-        header[0] = frame.keyframe ? 1 : 0;
-        header.writeDoubleLE(Number(frame.wallClock / 1_000_000n), 1);
-        const message = Buffer.concat([header, au]); // the slot goes back before the sockets drain
+        // One copy: the slot goes back before the sockets drain.
+        const message = Buffer.allocUnsafe(9 + au.length);
+        message[0] = frame.keyframe ? 1 : 0;
+        message.writeDoubleLE(Number(frame.wallClock / 1_000_000n), 1);
+        message.set(au, 9);
         let sentOnce = false;
         for (const v of this.viewers) {
           if (v.socket.readyState !== v.socket.OPEN) continue;
-          if (v.socket.bufferedAmount > MAX_BACKLOG_BYTES) v.inSync = false; // behind: wait for the next keyframe
+          if (v.inSync && v.socket.bufferedAmount > MAX_BACKLOG_BYTES) {
+            v.inSync = false; // behind: wait for the next keyframe
+            this.stage?.requestKeyframe();
+          }
           if (!v.inSync && !(frame.keyframe && codec)) continue;
           if (codec && codec !== v.config) {
             v.socket.send(JSON.stringify({ type: 'config', codec, width: frame.width, height: frame.height }));
@@ -137,7 +141,6 @@ export class H264Feed {
           sentOnce = true;
         }
         if (sentOnce) this.sent++;
-        if (!frame.keyframe && [...this.viewers].some((v) => !v.inSync)) this.stage?.requestKeyframe();
       } finally {
         frame.release();
       }

@@ -6,7 +6,8 @@ const IDR = Buffer.from([0, 0, 0, 1, 0x67, 0x64, 0, 0x1f, 0, 0, 0, 1, 0x68, 0xee
 const P = Buffer.from([0, 0, 0, 1, 0x41, 0x9a, 0x02]);
 
 /** The packets of a buffer, each checked for sync byte and length. */
-function packets(ts: Buffer): Buffer[] {
+function packets(ts: Buffer | undefined): Buffer[] {
+  assert.ok(ts, 'packets written');
   assert.equal(ts.length % 188, 0, 'whole 188-byte packets');
   const out: Buffer[] = [];
   for (let i = 0; i < ts.length; i += 188) {
@@ -57,5 +58,27 @@ describe('TsWriter', () => {
     assert.equal(hevc[1]![4 + 1 + 12], 0x24, 'PMT stream type HEVC');
     const hp = hevc[2]!.subarray(4 + hevc[2]![4]! + 1 + 14);
     assert.deepEqual([...hp.subarray(0, 7)], [0, 0, 0, 1, 0x46, 0x01, 0x50]);
+  });
+
+  it('writes nothing before the first keyframe, nor after resync() until the next one', () => {
+    const w = new TsWriter('H264');
+    assert.equal(w.write(P, 0n, false), undefined);
+    packets(w.write(IDR, 40_000_000n, true));
+    packets(w.write(P, 80_000_000n, false));
+    w.resync();
+    assert.equal(w.write(P, 120_000_000n, false), undefined);
+    const again = packets(w.write(IDR, 160_000_000n, true));
+    assert.deepEqual(again.slice(0, 2).map(pid), [0, 0x1000], 'PAT and PMT again at the keyframe');
+  });
+
+  it('fills each packet exactly, at every size around the packet boundaries', () => {
+    for (const n of [1, 150, 156, 157, 158, 170, 176, 184, 340, 341, 342, 343, 1000]) {
+      const au = Buffer.concat([Buffer.from([0, 0, 0, 1, 0x41]), Buffer.alloc(n, 0x77)]);
+      const video = packets(new TsWriter('H264').write(au, 0n, true)).slice(2);
+      // The payloads, after each adaptation field, put back together: the PES header, the delimiter, the unit.
+      const payload = Buffer.concat(video.map((p) => p.subarray(p[3]! & 0x20 ? 5 + p[4]! : 4)));
+      assert.equal(payload.length, 14 + 6 + au.length, `size ${n}`);
+      assert.deepEqual(payload.subarray(20), au, `size ${n}: the unit intact`);
+    }
   });
 });

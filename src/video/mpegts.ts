@@ -42,26 +42,61 @@ function startsWithDelimiter(au: Uint8Array, codec: TsCodec): boolean {
   return codec === 'HEVC' ? ((au[at]! >> 1) & 0x3f) === 35 : (au[at]! & 0x1f) === 9;
 }
 
-/** Writes transport-stream packets for access units; each call returns whole 188-byte packets. */
+/** Bytes of PES payload the first packet of a unit carries (after its 8-byte adaptation field with the PCR), and each later one. */
+const FIRST_ROOM = PACKET - 4 - 8;
+const ROOM = PACKET - 4;
+
+/**
+ * Writes transport-stream packets for access units; each call returns whole
+ * 188-byte packets in one buffer. A stream can only be decoded from a
+ * keyframe, so nothing is written before the first one, nor after resync()
+ * until the next one (a caller that had to drop a unit calls it).
+ */
 export class TsWriter {
   private readonly counters = new Map<number, number>();
+  private readonly pat: Buffer;
+  private readonly pmt: Buffer;
   private firstNs: bigint | undefined;
+  private inSync = false;
 
-  constructor(private readonly codec: TsCodec) {}
+  constructor(private readonly codec: TsCodec) {
+    // table 0, one program (1) whose PMT is on PMT_PID
+    this.pat = withCrc([0x00, 0xb0, 0x0d, 0x00, 0x01, 0xc1, 0x00, 0x00, 0x00, 0x01, 0xe0 | (PMT_PID >> 8), PMT_PID & 0xff]);
+    // table 2, program 1, PCR on the video PID, no program descriptors, one elementary stream
+    const streamType = codec === 'HEVC' ? 0x24 : 0x1b;
+    this.pmt = withCrc([
+      0x02, 0xb0, 0x12, 0x00, 0x01, 0xc1, 0x00, 0x00,
+      0xe0 | (VIDEO_PID >> 8), VIDEO_PID & 0xff, 0xf0, 0x00,
+      streamType, 0xe0 | (VIDEO_PID >> 8), VIDEO_PID & 0xff, 0xf0, 0x00,
+    ]);
+  }
 
-  /** The packets of one access unit (with PAT and PMT first when it is a keyframe or the first unit). */
-  write(au: Uint8Array, timestampNs: bigint, keyframe: boolean): Buffer {
-    const out: Buffer[] = [];
-    const first = this.firstNs === undefined;
+  /** The packets of one access unit (PAT and PMT first on keyframes), or undefined while waiting for a keyframe. */
+  write(au: Uint8Array, timestampNs: bigint, keyframe: boolean): Buffer | undefined {
+    this.inSync ||= keyframe;
+    if (!this.inSync) return undefined;
     this.firstNs ??= timestampNs;
-    if (first || keyframe) out.push(this.section(0, this.pat()), this.section(PMT_PID, this.pmt()));
     // 90 kHz from the first frame, plus a second so that PCR (one frame's worth before PTS) stays positive.
-    const pts = ((((timestampNs - this.firstNs) * 90000n) / 1_000_000_000n + 90000n) & 0x1ffffffffn);
+    const pts = (((timestampNs - this.firstNs) * 90000n) / 1_000_000_000n + 90000n) & 0x1ffffffffn;
     const delimiter = startsWithDelimiter(au, this.codec) ? undefined : this.codec === 'HEVC' ? AUD_HEVC : AUD_H264;
     const dataBytes = au.length + (delimiter?.length ?? 0);
-    const payload = delimiter ? [this.pes(pts, dataBytes), delimiter, au] : [this.pes(pts, dataBytes), au];
-    out.push(this.packetize(Buffer.concat(payload), pts - 3000n, keyframe));
-    return Buffer.concat(out);
+    const pieces = delimiter ? [this.pes(pts, dataBytes), delimiter, au] : [this.pes(pts, dataBytes), au];
+    const total = 14 + dataBytes;
+    const videoPackets = total <= FIRST_ROOM ? 1 : 1 + Math.ceil((total - FIRST_ROOM) / ROOM);
+    const out = Buffer.alloc(((keyframe ? 2 : 0) + videoPackets) * PACKET, 0xff);
+    let at = 0;
+    if (keyframe) {
+      this.section(out, 0, 0, this.pat);
+      this.section(out, PACKET, PMT_PID, this.pmt);
+      at = 2 * PACKET;
+    }
+    this.packetize(out, at, pieces, total, pts - 3000n, keyframe);
+    return out;
+  }
+
+  /** A unit was dropped: write nothing until the next keyframe (what follows a gap cannot be decoded). */
+  resync(): void {
+    this.inSync = false;
   }
 
   private counter(pid: number): number {
@@ -70,32 +105,14 @@ export class TsWriter {
     return c;
   }
 
-  private pat(): Buffer {
-    // table 0, one program (1) whose PMT is on PMT_PID
-    return Buffer.from([0x00, 0xb0, 0x0d, 0x00, 0x01, 0xc1, 0x00, 0x00, 0x00, 0x01, 0xe0 | (PMT_PID >> 8), PMT_PID & 0xff]);
-  }
-
-  private pmt(): Buffer {
-    const streamType = this.codec === 'HEVC' ? 0x24 : 0x1b;
-    // table 2, program 1, PCR on the video PID, no program descriptors, one elementary stream
-    return Buffer.from([
-      0x02, 0xb0, 0x12, 0x00, 0x01, 0xc1, 0x00, 0x00,
-      0xe0 | (VIDEO_PID >> 8), VIDEO_PID & 0xff, 0xf0, 0x00,
-      streamType, 0xe0 | (VIDEO_PID >> 8), VIDEO_PID & 0xff, 0xf0, 0x00,
-    ]);
-  }
-
-  /** A PSI section in one packet: pointer field, the section, its CRC, stuffing. */
-  private section(pid: number, body: Buffer): Buffer {
-    const packet = Buffer.alloc(PACKET, 0xff);
-    packet[0] = 0x47;
-    packet[1] = 0x40 | (pid >> 8);
-    packet[2] = pid & 0xff;
-    packet[3] = 0x10 | this.counter(pid);
-    packet[4] = 0; // pointer field
-    body.copy(packet, 5);
-    packet.writeUInt32BE(crc32Mpeg(body), 5 + body.length);
-    return packet;
+  /** A PSI section (with its CRC) in one packet at `at`: header, pointer field, the section; the rest is already stuffing. */
+  private section(out: Buffer, at: number, pid: number, section: Buffer): void {
+    out[at] = 0x47;
+    out[at + 1] = 0x40 | (pid >> 8);
+    out[at + 2] = pid & 0xff;
+    out[at + 3] = 0x10 | this.counter(pid);
+    out[at + 4] = 0; // pointer field
+    section.copy(out, at + 5);
   }
 
   /**
@@ -119,53 +136,54 @@ export class TsWriter {
     return h;
   }
 
-  /** Splits a PES packet into transport packets; the first carries the PCR (and the random-access flag on keyframes). */
-  private packetize(pes: Buffer, pcr: bigint, keyframe: boolean): Buffer {
-    const packets: Buffer[] = [];
-    let offset = 0;
-    let first = true;
-    while (offset < pes.length) {
-      const packet = Buffer.alloc(PACKET, 0xff);
-      packet[0] = 0x47;
-      packet[1] = (first ? 0x40 : 0) | (VIDEO_PID >> 8);
-      packet[2] = VIDEO_PID & 0xff;
-      let adaptation: Buffer | undefined;
+  /**
+   * Splits the PES (its `pieces`, `total` bytes) into transport packets from
+   * `at` on, straight into `out` (already 0xff: stuffing). The first packet
+   * carries the PCR (and the random-access flag on keyframes); the last one
+   * stuffs its adaptation field so that the payload ends the packet.
+   */
+  private packetize(out: Buffer, at: number, pieces: Uint8Array[], total: number, pcr: bigint, keyframe: boolean): void {
+    let piece = 0;
+    let within = 0;
+    let left = total;
+    for (let first = true; left > 0; first = false, at += PACKET) {
+      const room = first ? FIRST_ROOM : ROOM;
+      const take = Math.min(room, left);
+      const adaptation = (first ? 8 : 0) + room - take; // the adaptation field's bytes, its length byte included
+      out[at] = 0x47;
+      out[at + 1] = (first ? 0x40 : 0) | (VIDEO_PID >> 8);
+      out[at + 2] = VIDEO_PID & 0xff;
+      out[at + 3] = (adaptation > 0 ? 0x30 : 0x10) | this.counter(VIDEO_PID);
+      if (adaptation > 0) out[at + 4] = adaptation - 1;
+      if (adaptation > 1) out[at + 5] = first ? 0x10 | (keyframe ? 0x40 : 0) : 0x00; // PCR flag, random access indicator; or no flags
       if (first) {
-        adaptation = Buffer.alloc(8);
-        adaptation[0] = 7; // its length after this byte
-        adaptation[1] = 0x10 | (keyframe ? 0x40 : 0); // PCR flag, random access indicator
         const base = pcr < 0n ? 0n : pcr;
-        adaptation.writeUInt32BE(Number(base >> 1n) >>> 0, 2);
-        adaptation[6] = (Number(base & 1n) << 7) | 0x7e;
-        adaptation[7] = 0;
+        out.writeUInt32BE(Number(base >> 1n) >>> 0, at + 6);
+        out[at + 10] = (Number(base & 1n) << 7) | 0x7e;
+        out[at + 11] = 0;
       }
-      const room = PACKET - 4 - (adaptation?.length ?? 0);
-      const take = Math.min(room, pes.length - offset);
-      if (take < room) {
-        // The last packet: stuff the adaptation field so the payload ends the packet.
-        const stuffing = room - take;
-        if (adaptation) {
-          const grown = Buffer.alloc(adaptation.length + stuffing, 0xff);
-          adaptation.copy(grown);
-          grown[0] = grown.length - 1;
-          adaptation = grown;
-        } else {
-          adaptation = Buffer.alloc(stuffing, 0xff);
-          adaptation[0] = stuffing - 1;
-          if (stuffing > 1) adaptation[1] = 0x00; // no flags
+      // The payload, across the pieces (PES header, delimiter, access unit).
+      for (let to = at + 4 + adaptation, n = take; n > 0; ) {
+        const p = pieces[piece]!;
+        const k = Math.min(n, p.length - within);
+        out.set(p.subarray(within, within + k), to);
+        to += k;
+        n -= k;
+        within += k;
+        if (within === p.length) {
+          piece++;
+          within = 0;
         }
       }
-      packet[3] = (adaptation ? 0x30 : 0x10) | this.counter(VIDEO_PID);
-      let at = 4;
-      if (adaptation) {
-        adaptation.copy(packet, at);
-        at += adaptation.length;
-      }
-      pes.copy(packet, at, offset, offset + take);
-      offset += take;
-      first = false;
-      packets.push(packet);
+      left -= take;
     }
-    return Buffer.concat(packets);
   }
+}
+
+/** A PSI section followed by its CRC. */
+function withCrc(section: number[]): Buffer {
+  const out = Buffer.alloc(section.length + 4);
+  out.set(section);
+  out.writeUInt32BE(crc32Mpeg(out.subarray(0, section.length)), section.length);
+  return out;
 }
