@@ -1,13 +1,14 @@
 /**
  * The one-hop Node wake floor: a Node process woken through a wake socket
  * watched by its own event loop, exactly as a vidbus consumer is
- * (src/bus/wake.ts), including reading the datagram, with no bus logic.
+ * (src/bus/wake.ts: the watch reads the clock before reporting and the
+ * datagram after), with no bus logic.
  * bench/consumer-wake.js PATH TOKEN_HEX; bench/c/wake-floor.c sends.
  * Reports one JSON line when the sender sets word 1.
  */
 import { openSync } from 'node:fs';
 import { FdWatch } from '../src/native/fd-watch.js';
-import { closeFd, drainWakeSocket, Mapping, openWakeSocket } from '../src/native/shm.js';
+import { closeFd, Mapping, openWakeSocket } from '../src/native/shm.js';
 
 const fd = openSync(process.argv[2]!, 'r');
 const mapping = new Mapping(fd, 4096, false);
@@ -20,9 +21,8 @@ let cpuStart: NodeJS.CpuUsage | undefined;
 let first = 0n;
 let last = 0n;
 process.stdout.write('{"type":"ready"}\n');
-const watch = new FdWatch(socket, () => {
+const onReport = (): void => {
   const now = process.hrtime.bigint();
-  drainWakeSocket(socket);
   if (Atomics.load(words, 1) === 1n) {
     watch.stop();
     closeFd(socket);
@@ -38,4 +38,5 @@ const watch = new FdWatch(socket, () => {
   }
   last = now;
   if (received < latencies.length) latencies[received++] = Number(now - Atomics.load(words, 0)) / 1000;
-});
+};
+const watch = new FdWatch(socket, onReport, { drain: 'datagram', stamp: new BigInt64Array(new ArrayBuffer(8)) });

@@ -4,7 +4,7 @@
 
 #include <node_api.h>
 
-/* fdWatchStart(fd, callback(status, events)) -> handle */
+/* fdWatchStart(fd, callback(status, events), drain?: 0 none | 1 one datagram after | 2 counter before, stamp?: BigInt64Array) -> handle */
 napi_value vb_fd_watch_start(napi_env env, napi_callback_info info);
 /* fdWatchStop(handle): idempotent */
 napi_value vb_fd_watch_stop(napi_env env, napi_callback_info info);

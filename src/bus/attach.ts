@@ -26,6 +26,20 @@ export class Attachment {
   readonly wakesSockets: boolean;
   /** set when a socket sleep timed out although the producer had published: use the futex from then on */
   socketWakeFailed = false;
+  // Element indices the per-frame path uses, computed once (views.ts has
+  // the arithmetic; calling it per frame costs microseconds on a cold CPU).
+  /** ctl.i32: this record's `waiting`, `received`, `missed` words */
+  readonly waitingWord: number;
+  readonly receivedWord: number;
+  readonly missedWord: number;
+  /** ctl.i64: this record's `lastSeq` */
+  readonly lastSeqWord: number;
+  /** ctl.i64: each hold entry's sequence word (its time is the next one) */
+  readonly holdEntry: readonly number[];
+  /** data.i64: each slot's descriptor, first element (its sequence) */
+  readonly desc64: readonly number[];
+  /** data.i32: each slot's descriptor, first element */
+  readonly desc32: readonly number[];
   private futex: FutexSleeper | undefined;
   private detached = false;
 
@@ -42,6 +56,13 @@ export class Attachment {
     this.slots = slotViews(mapping.buffer, desc.slotCount, desc.layout.frameBytes);
     this.noMeta = new Uint8Array(mapping.buffer, 0, 0);
     this.wakesSockets = (Atomics.load(this.data.i32, H.flags / 4) & HeaderFlags.WakesSockets) !== 0;
+    this.waitingWord = CtlViews.rec32(record, R.waiting);
+    this.receivedWord = CtlViews.rec32(record, R.received);
+    this.missedWord = CtlViews.rec32(record, R.missed);
+    this.lastSeqWord = CtlViews.rec64(record, R.lastSeq);
+    this.holdEntry = Array.from({ length: HOLDS_PER_RECORD }, (_, h) => CtlViews.holdSeq(record, h));
+    this.desc64 = Array.from({ length: desc.slotCount }, (_, s) => DataViews.descSeq(s));
+    this.desc32 = Array.from({ length: desc.slotCount }, (_, s) => DataViews.desc32(s, 0));
   }
 
   /** The futex sleeper of this generation (its native thread starts on first use). */

@@ -30,8 +30,9 @@ import { monoNs } from '../util/clock.js';
 import { attach, type Attachment } from './attach.js';
 import { reclaimStream } from './reclaim.js';
 import type { Policy } from './ctl.js';
-import { Frame, type HoldOwner } from './frame.js';
-import { holdStillValid, releaseHold, renewHold, tryHold } from './holds.js';
+import { Frame } from './frame.js';
+import { HeldFrames } from './held-frames.js';
+import { releaseHold, tryHold } from './holds.js';
 import { LatencyWindow, type LatencySummary } from '../util/latency.js';
 import { D, FrameFlags, MAX_USER_META, R, StreamState, WaitMode } from './layout.js';
 import { FILE_PREFIX, SHM_DIR, validateStreamName } from './names.js';
@@ -143,7 +144,10 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   /** whether it outlives producers and waits for the next one */
   readonly follow: boolean;
   private attachment: Attachment | undefined;
-  private owner: HoldOwner | undefined;
+  /** the current attachment's held frames */
+  private held: HeldFrames | undefined;
+  /** every attachment's held frames that still has frames out (the current one included) */
+  private readonly heldSets = new Set<HeldFrames>();
   private closed = false;
   private ended: LostReason | undefined;
   private busy = false;
@@ -152,7 +156,6 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   private missed = 0;
   private expiredBefore = 0; // expired counts of earlier attachments
   private producerLost = 0;
-  private readonly holding = new Set<Frame>();
   private readonly latency = new LatencyWindow();
   private readonly openTimeoutMs: number;
   private readonly livenessIntervalMs: number;
@@ -175,6 +178,8 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   private subscribed = false;
   /** the choice of choose(): a slot, and its sequence in chosenSeq (no tuple per frame) */
   private chosenSeq = 0n;
+  /** when the wake socket last woke this consumer (CLOCK_MONOTONIC ns), for the first frame taken after it; else undefined */
+  private wokeAtNs: bigint | undefined;
 
   /** @internal use openConsumer() */
   constructor(
@@ -217,25 +222,14 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     if (this.closed) throw new VidbusError('ERR_CLOSED', `Consumer of "${this.name}" is closed`, { stream: this.name, canceled: true });
   }
 
-  /** The hold owner shared by all frames of one attachment. */
-  private makeOwner(a: Attachment): HoldOwner {
-    return {
-      releaseHold: (frame, hold, seq) => {
-        this.holding.delete(frame);
-        const intact = releaseHold(a.ctl, a.record, hold, seq);
-        a.mapping.release();
-        a.ctlMapping.release();
-        return intact;
-      },
-      renewHold: (hold, seq) => renewHold(a.ctl, a.record, hold, seq, monoNs()),
-      holdValid: (hold, seq) => holdStillValid(a.ctl, a.record, hold, seq),
-    };
-  }
-
   private setAttachment(a: Attachment | undefined): void {
     this.attachment = a;
-    this.owner = a ? this.makeOwner(a) : undefined;
+    this.held?.leave();
+    this.held = undefined;
+    for (const set of this.heldSets) if (set.finished) this.heldSets.delete(set);
     if (a === undefined) return;
+    this.held = new HeldFrames(a);
+    this.heldSets.add(this.held);
     this.lastSeq = startingPoint(a);
     this.early?.reset();
     if (a.wakesSockets && this.wakeup !== 'futex') {
@@ -258,10 +252,8 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   }
 
   /** Finds the slot holding `seq`, or -1. */
-  private slotOf(a: Attachment, seq: bigint, hint: number): number {
-    const i64 = a.data.i64;
-    if (hint >= 0 && hint < a.desc.slotCount && Atomics.load(i64, DataViews.descSeq(hint)) === seq) return hint;
-    for (let s = 0; s < a.desc.slotCount; s++) if (Atomics.load(i64, DataViews.descSeq(s)) === seq) return s;
+  private slotOf(a: Attachment, seq: bigint): number {
+    for (let s = 0; s < a.desc.slotCount; s++) if (Atomics.load(a.data.i64, a.desc64[s]!) === seq) return s;
     return -1;
   }
 
@@ -269,7 +261,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   private oldestAfter(a: Attachment, after: bigint): number {
     let best = -1;
     for (let s = 0; s < a.desc.slotCount; s++) {
-      const seq = Atomics.load(a.data.i64, DataViews.descSeq(s));
+      const seq = Atomics.load(a.data.i64, a.desc64[s]!);
       if (seq > after && (best < 0 || seq < this.chosenSeq)) {
         best = s;
         this.chosenSeq = seq;
@@ -278,16 +270,18 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     return best;
   }
 
-  /** Which frame to take next: its slot (sequence in chosenSeq), or -1 if nothing new. */
-  private choose(a: Attachment): number {
-    const latest = Atomics.load(a.data.i64, DataViews.latestSeq);
-    if (latest <= this.lastSeq) return -1;
+  /**
+   * Which frame to take next: its slot (sequence in chosenSeq), or -1 if
+   * nothing new. `latest` is the header's latest sequence, above lastSeq.
+   * (take() finds the newest frame itself when it is where the header says.)
+   */
+  private choose(a: Attachment, latest: bigint): number {
     if (this.policy === 'latest') {
       this.chosenSeq = latest;
-      return this.slotOf(a, latest, Atomics.load(a.data.i32, DataViews.latestSlot));
+      return this.slotOf(a, latest);
     }
     const want = this.lastSeq + 1n;
-    const slot = this.slotOf(a, want, -1);
+    const slot = this.slotOf(a, want);
     if (slot < 0) return this.oldestAfter(a, this.lastSeq);
     this.chosenSeq = want;
     return slot;
@@ -297,68 +291,87 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   tryReceive(): Frame | null {
     this.assertOpen();
     const a = this.attachment;
-    if (a === undefined) return null;
+    return a === undefined ? null : this.take(a);
+  }
+
+  /**
+   * The per-frame path: chooses, holds and hands over the next frame of
+   * `a`, or returns null if there is none. One function on purpose, with
+   * the common case (the newest frame is where the header says) inline: a
+   * consumer woken 30 times a second runs on a cold CPU, where every call
+   * costs a microsecond or more (docs/architecture.md, "Per-frame cost").
+   */
+  private take(a: Attachment): Frame | null {
+    const { i32, i64 } = a.data;
+    const held = this.held!;
     // A few attempts: each failure means the producer overwrote the slot
     // between our read and our hold, so something newer exists.
     for (let attempt = 0; attempt < 8; attempt++) {
-      const slot = this.choose(a);
+      const latest = Atomics.load(i64, DataViews.latestSeq);
+      if (latest <= this.lastSeq) return null;
+      let slot = -1;
+      if (this.policy === 'latest') {
+        const hint = Atomics.load(i32, DataViews.latestSlot);
+        if (hint >= 0 && hint < a.desc.slotCount && Atomics.load(i64, a.desc64[hint]!) === latest) {
+          slot = hint;
+          this.chosenSeq = latest;
+        }
+      }
+      if (slot < 0) slot = this.choose(a, latest);
       if (slot < 0) return null;
       const seq = this.chosenSeq;
-      const now = monoNs();
-      const hold = tryHold(a.data, a.ctl, a.record, slot, seq, now);
-      if (hold < 0) continue;
-      return this.deliver(a, slot, seq, hold, now);
+      // The wake's own time for the first frame after it (the watch read the
+      // clock already); the clock for any other.
+      const now = this.wokeAtNs ?? monoNs();
+      this.wokeAtNs = undefined;
+      const hold = held.freeEntry();
+      if (!tryHold(i64, a.ctl.i64, a.holdEntry[hold]!, a.desc64[slot]!, seq, now)) continue;
+
+      const d32 = a.desc32[slot]!;
+      const d64 = a.desc64[slot]!;
+      // The descriptor is stable while we hold the slot; still, it is
+      // written by another process, so check it before making views.
+      const size = i32[d32 + D.size / 4]! >>> 0;
+      const metaBytes = i32[d32 + D.userMetaBytes / 4]! >>> 0;
+      const layout = a.desc.layout;
+      if (size > layout.frameBytes || (size !== layout.frameBytes && layout.planes.length > 0) || metaBytes > MAX_USER_META) {
+        releaseHold(a.ctl.i64, a.holdEntry[hold]!, seq);
+        throw new VidbusError(
+          'ERR_STREAM_CORRUPT',
+          `Stream "${this.name}" published a frame with an impossible size (${size} bytes, ${metaBytes} metadata bytes; slots hold ${layout.frameBytes})`,
+          { stream: this.name },
+        );
+      }
+      if (seq > this.lastSeq + 1n) this.missed += Number(seq - this.lastSeq - 1n);
+      this.lastSeq = seq;
+      this.received++;
+      const publishTimestamp = i64[d64 + D.publishMonoNs / 8]!;
+      this.latency.add(Number(now - publishTimestamp) / 1000);
+      if (this.early !== undefined) this.early.observe(Number(seq), Number(publishTimestamp));
+      const ctl = a.ctl.i32;
+      ctl[a.receivedWord] = this.received;
+      ctl[a.missedWord] = this.missed;
+      a.ctl.i64[a.lastSeqWord] = seq;
+
+      const whole = a.slots[slot]!;
+      const metaStart = d32 * 4 + D.userMeta;
+      const frame = new Frame(
+        size === whole.length ? whole : whole.subarray(0, size),
+        metaBytes === 0 ? a.noMeta : a.data.u8.subarray(metaStart, metaStart + metaBytes),
+        seq,
+        size,
+        (i32[d32 + D.flags / 4]! & FrameFlags.Keyframe) !== 0,
+        i64[d64 + D.captureMonoNs / 8]!,
+        i64[d64 + D.captureWallNs / 8]!,
+        publishTimestamp,
+        layout,
+        held,
+        hold,
+      );
+      held.add(hold, frame);
+      return frame;
     }
     return null;
-  }
-
-  private deliver(a: Attachment, slot: number, seq: bigint, hold: number, now: bigint): Frame {
-    const { i32, i64 } = a.data;
-    // The descriptor is stable while we hold the slot; still, it is
-    // written by another process, so check it before making views.
-    const size = i32[DataViews.desc32(slot, D.size)]! >>> 0;
-    const metaBytes = i32[DataViews.desc32(slot, D.userMetaBytes)]! >>> 0;
-    const layout = a.desc.layout;
-    const raw = layout.planes.length > 0;
-    if (size > layout.frameBytes || (raw && size !== layout.frameBytes) || metaBytes > MAX_USER_META) {
-      releaseHold(a.ctl, a.record, hold, seq);
-      throw new VidbusError(
-        'ERR_STREAM_CORRUPT',
-        `Stream "${this.name}" published a frame with an impossible size (${size} bytes, ${metaBytes} metadata bytes; slots hold ${layout.frameBytes})`,
-        { stream: this.name },
-      );
-    }
-    if (seq > this.lastSeq + 1n) this.missed += Number(seq - this.lastSeq - 1n);
-    this.lastSeq = seq;
-    this.received++;
-    const publishTimestamp = i64[DataViews.desc64(slot, D.publishMonoNs)]!;
-    this.latency.add(Number(now - publishTimestamp) / 1000);
-    this.early?.observe(Number(seq), Number(publishTimestamp));
-    const ctl = a.ctl.i32;
-    ctl[a.rec32(R.received)] = this.received;
-    ctl[a.rec32(R.missed)] = this.missed;
-    a.ctl.i64[CtlViews.rec64(a.record, R.lastSeq)] = seq;
-
-    // The frame keeps this generation's mappings alive until released.
-    a.mapping.retain();
-    a.ctlMapping.retain();
-    const whole = a.slots[slot]!;
-    const metaStart = DataViews.descByte(slot, D.userMeta);
-    const frame = new Frame(
-      size === whole.length ? whole : whole.subarray(0, size),
-      metaBytes === 0 ? a.noMeta : a.data.u8.subarray(metaStart, metaStart + metaBytes),
-      seq,
-      size,
-      (i32[DataViews.desc32(slot, D.flags)]! & FrameFlags.Keyframe) !== 0,
-      i64[DataViews.desc64(slot, D.captureMonoNs)]!,
-      i64[DataViews.desc64(slot, D.captureWallNs)]!,
-      publishTimestamp,
-      layout,
-      this.owner!,
-      hold,
-    );
-    this.holding.add(frame);
-    return frame;
   }
 
   /**
@@ -368,12 +381,13 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
    * between (take it instead).
    */
   private announceSleep(a: Attachment, notify: number): Sleeper | undefined {
-    const sleeper = this.sleeperFor(a);
+    const socket = this.socket;
+    const sleeper = socket !== undefined && a.wakesSockets && !a.socketWakeFailed ? socket : a.futexSleeper;
     // SYNC POINT (Dekker with Producer.notify): announce that we sleep,
     // then re-read the word; the futex wait itself re-checks it too.
-    Atomics.store(a.ctl.i32, a.rec32(R.waiting), sleeper.mode);
+    Atomics.store(a.ctl.i32, a.waitingWord, sleeper.mode);
     if (Atomics.load(a.data.i32, DataViews.notify) === notify) return sleeper;
-    Atomics.store(a.ctl.i32, a.rec32(R.waiting), WaitMode.Awake);
+    Atomics.store(a.ctl.i32, a.waitingWord, WaitMode.Awake);
     return undefined;
   }
 
@@ -385,8 +399,12 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   private afterSleep(a: Attachment, sleeper: Sleeper, notify: number, timedOut: boolean): Frame | null {
     this.sleeping = undefined;
     if (this.attachment !== a) return null;
-    Atomics.store(a.ctl.i32, a.rec32(R.waiting), WaitMode.Awake);
-    if (!timedOut) return null;
+    Atomics.store(a.ctl.i32, a.waitingWord, WaitMode.Awake);
+    if (!timedOut) {
+      // Woken by the producer's datagram: the watch read the clock then.
+      if (sleeper === this.socket && this.socket.woken) this.wokeAtNs = this.socket.wokeAt[0];
+      return null;
+    }
     // Published, yet the socket never woke us: this producer cannot reach
     // it (another network namespace, say). The futex works everywhere.
     if (sleeper.mode === WaitMode.Socket && Atomics.load(a.data.i32, DataViews.notify) !== notify) a.socketWakeFailed = true;
@@ -481,7 +499,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   earlyWoken(a: Attachment): void {
     this.sleeping?.cancel();
     this.sleeping = undefined;
-    if (this.attachment === a) Atomics.store(a.ctl.i32, a.rec32(R.waiting), WaitMode.Awake);
+    if (this.attachment === a) Atomics.store(a.ctl.i32, a.waitingWord, WaitMode.Awake);
   }
 
   /** @internal Low-latency mode, at the early wake: polls until a publish lands or the window ends. */
@@ -537,14 +555,18 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
         return;
       }
       const notify = Atomics.load(a.data.i32, DataViews.notify);
-      const frame = this.tryReceive() ?? this.takeLastIfClosed(a);
+      const frame = this.take(a) ?? (Atomics.load(a.data.i32, DataViews.state) === StreamState.Closed ? this.takeLastIfClosed(a) : null);
       if (frame) {
-        sub.hand(frame);
+        try {
+          sub.onFrame(frame);
+        } finally {
+          frame.releaseUnlessKept();
+        }
         if (++delivered === BURST) return sub.later();
         continue;
       }
       if (this.attachment !== a) continue;
-      const wakeAt = this.planEarlyWake(notify, Infinity);
+      const wakeAt = this.early === undefined ? undefined : this.planEarlyWake(notify, Infinity);
       if (wakeAt !== undefined) {
         const socket = this.sleepBesideEarlyWake(a, notify);
         return sub.wakeEarly(this.early!.timer, wakeAt, a, socket, notify, this.livenessIntervalMs);
@@ -557,11 +579,19 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     }
   }
 
-  /** @internal the end of a subscription's sleep */
+  /** @internal the end of a subscription's sleep; then it carries on (pumpFor) */
   wokenFor(sub: FrameSubscription, a: Attachment, sleeper: Sleeper, notify: number, timedOut: boolean): void {
-    this.early?.timer.cancel();
-    const last = this.afterSleep(a, sleeper, notify, timedOut);
-    if (last) sub.hand(last);
+    if (this.early === undefined && !timedOut && this.attachment === a) {
+      // The common case, inline (see take()): the producer woke us.
+      this.sleeping = undefined;
+      Atomics.store(a.ctl.i32, a.waitingWord, WaitMode.Awake);
+      if (sleeper === this.socket && this.socket.woken) this.wokeAtNs = this.socket.wokeAt[0];
+    } else {
+      this.early?.timer.cancel();
+      const last = this.afterSleep(a, sleeper, notify, timedOut);
+      if (last) sub.hand(last);
+    }
+    this.pumpFor(sub);
   }
 
   /** @internal a subscription ended */
@@ -670,6 +700,12 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     }
   }
 
+  private holdingCount(): number {
+    let count = 0;
+    for (const set of this.heldSets) count += set.count;
+    return count;
+  }
+
   /** This consumer's counters and latency. */
   stats(): ConsumerStats {
     const a = this.attachment;
@@ -679,7 +715,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
       received: this.received,
       missed: this.missed,
       expired: this.expiredBefore + expiredNow,
-      holding: this.holding.size,
+      holding: this.holdingCount(),
       producerLost: this.producerLost,
       latency: this.latency.summary(),
       ...(this.early ? { lowLatency: this.early.stats() } : {}),
@@ -690,7 +726,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const frame of [...this.holding]) frame.release();
+    for (const set of this.heldSets) set.releaseAll();
     this.stopWatching();
     this.interruptWait();
     this.attachment?.detach();
@@ -750,14 +786,13 @@ class FrameSubscription implements Subscription {
       this.consumer.wokenFor(this, this.asleepOn!, this.sleeper!, this.notifyAt, timedOut);
     } catch (e) {
       this.finish(e);
-      return;
     }
-    this.pump();
   };
 
   constructor(
     private readonly consumer: Consumer,
-    private readonly onFrame: (frame: Frame) => void,
+    /** @internal the application's callback (pumpFor calls it) */
+    readonly onFrame: (frame: Frame) => void,
     private readonly signal: AbortSignal | undefined,
   ) {
     this.done = new Promise<void>((resolve, reject) => {
@@ -775,7 +810,7 @@ class FrameSubscription implements Subscription {
     try {
       this.onFrame(frame);
     } finally {
-      if (!frame.isKept) frame.release();
+      frame.releaseUnlessKept();
     }
   }
 

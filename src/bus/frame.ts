@@ -118,9 +118,9 @@ export class Frame implements Disposable {
     return this;
   }
 
-  /** @internal true once keep() was called */
-  get isKept(): boolean {
-    return this.kept;
+  /** @internal after a subscribe() callback: release() unless keep() was called */
+  releaseUnlessKept(): void {
+    if (!this.kept) this.release();
   }
 
   /** Restarts the hold's lifespan, for long reads. False if already taken back. */

@@ -14,7 +14,7 @@
  */
 import { getRandomValues } from 'node:crypto';
 import { FdWatch } from '../native/fd-watch.js';
-import { closeFd, drainWakeSocket, futexWake, openWakeSocket, Waiter, WAIT_TIMED_OUT } from '../native/shm.js';
+import { closeFd, futexWake, openWakeSocket, Waiter, WAIT_TIMED_OUT } from '../native/shm.js';
 import { VidbusError } from '../errors.js';
 import { H, WaitMode } from './layout.js';
 
@@ -76,32 +76,48 @@ const TOKEN_ATTEMPTS = 16;
 /**
  * Sleeps on the consumer's own wake socket, watched by the event loop.
  *
- * The per-frame path makes no timer calls: one unref'd interval ticker,
- * started on the first sleep, ends sleeps that outlast their timeout (so a
- * sleep of T ms times out after T to 2T ms: it only serves the liveness
- * check). Only a shorter timeout (next({ timeoutMs })) gets a timer of its
- * own. While asleep the watch keeps the process alive; a subscription pins
- * it for its whole life, so no per-frame call toggles that either.
+ * A consumer woken 30 times a second runs on a cold CPU, where each native
+ * call costs several microseconds and each JavaScript function one or two
+ * (docs/architecture.md, "Per-frame cost"), so the per-frame path here
+ * makes no native call and no timer call: the watch itself reads the
+ * clock before reporting (`wokeAt`) and the datagram after (drain
+ * 'datagram'),
+ * and one unref'd interval ticker, started on the first sleep, ends sleeps
+ * that outlast their timeout by counting its ticks (so a sleep of T ms
+ * times out after T to 2T ms: it only serves the liveness check). Only a
+ * shorter timeout (next({ timeoutMs })) gets a timer of its own. While
+ * asleep the watch keeps the process alive; a subscription pins it for its
+ * whole life, so no per-frame call toggles that either.
  */
 export class SocketSleeper implements Sleeper {
   readonly mode = WaitMode.Socket;
   /** names the socket; stored in the consumer's record for the producer */
   readonly token: bigint;
+  /** element 0: CLOCK_MONOTONIC ns of the last wake, read by the watch before it reported */
+  readonly wokeAt = new BigInt64Array(new ArrayBuffer(8));
+  /** the last sleep ended with the producer's datagram (not a timeout, interrupt or close), at wokeAt */
+  woken = false;
   private fd: number;
   private readonly watch: FdWatch;
   private ticker: NodeJS.Timeout | undefined;
   private deadline: NodeJS.Timeout | undefined;
   private done: WakeCallback | undefined;
-  private sleptAt = 0;
-  private timeoutMs = 0;
+  /** ticks of the ticker left before the sleep in progress times out */
+  private ticksLeft = 0;
   private keepingAlive = false;
   private pins = 0;
   private readonly onReadable = (): void => {
-    drainWakeSocket(this.fd);
-    this.finish(false);
+    // No sleep in progress: a stray datagram, or one that crossed an early
+    // wake (low-latency mode). The watch takes it when this returns.
+    const done = this.done;
+    if (done === undefined) return;
+    this.done = undefined;
+    this.woken = true;
+    if (this.deadline !== undefined || this.pins === 0) this.endSleep();
+    done(false);
   };
   private readonly onTick = (): void => {
-    if (this.done !== undefined && performance.now() - this.sleptAt >= this.timeoutMs) this.finish(true);
+    if (this.done !== undefined && --this.ticksLeft <= 0) this.finish(true);
   };
   private readonly onDeadline = (): void => {
     this.deadline = undefined;
@@ -118,18 +134,22 @@ export class SocketSleeper implements Sleeper {
     }
     if (bound === undefined) throw new VidbusError('ERR_SYSCALL', `Could not bind a wake socket: ${TOKEN_ATTEMPTS} random names were all taken`);
     [this.token, this.fd] = bound;
-    this.watch = new FdWatch(this.fd, this.onReadable);
+    this.watch = new FdWatch(this.fd, this.onReadable, { drain: 'datagram', stamp: this.wokeAt });
     this.watch.keepAlive(false); // an idle consumer does not keep the process alive
   }
 
   sleep(_expected: number, timeoutMs: number, done: WakeCallback): void {
     if (this.fd < 0) throw new VidbusError('ERR_CLOSED', 'the wake socket is closed');
     this.done = done;
-    this.sleptAt = performance.now();
-    this.timeoutMs = timeoutMs;
-    this.keepAlive(true);
-    if (timeoutMs < this.livenessMs) this.deadline = setTimeout(this.onDeadline, timeoutMs);
-    else if (this.ticker === undefined) this.ticker = setInterval(this.onTick, this.livenessMs).unref();
+    if (!this.keepingAlive) this.keepAlive(true);
+    if (timeoutMs < this.livenessMs) {
+      this.deadline = setTimeout(this.onDeadline, timeoutMs);
+      return;
+    }
+    // At least the timeout has passed once this many ticks have come: the
+    // first one comes anywhere within a period.
+    this.ticksLeft = timeoutMs === this.livenessMs ? 2 : Math.ceil(timeoutMs / this.livenessMs) + 1;
+    this.ticker ??= setInterval(this.onTick, this.livenessMs).unref();
   }
 
   /** Keeps the process alive between sleeps too (a subscription, until unpin()). */
@@ -153,6 +173,7 @@ export class SocketSleeper implements Sleeper {
     const done = this.done;
     if (done === undefined) return; // a late tick or a stray datagram
     this.cancel();
+    this.woken = false;
     done(timedOut);
   }
 
@@ -164,6 +185,11 @@ export class SocketSleeper implements Sleeper {
   cancel(): void {
     if (this.done === undefined) return;
     this.done = undefined;
+    this.endSleep();
+  }
+
+  /** After a sleep: its own timer goes, and the watch stops keeping the process alive unless pinned. */
+  private endSleep(): void {
     if (this.deadline !== undefined) clearTimeout(this.deadline);
     this.deadline = undefined;
     if (this.pins === 0) this.keepAlive(false);

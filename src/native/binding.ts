@@ -47,7 +47,7 @@ export interface Native {
   v4l2QueryBuffer(fd: number, bufType: number, index: number): { offset: number; length: number };
   v4l2QueueBuffer(fd: number, bufType: number, memory: number, index: number, userptr?: Uint8Array): void;
   v4l2DequeueBuffer(fd: number, bufType: number, memory: number): RawDequeued | null;
-  fdWatchStart(fd: number, callback: (status: number, events: number) => void): FdWatchHandle;
+  fdWatchStart(fd: number, callback: (status: number, events: number) => void, drain?: number, stamp?: BigInt64Array): FdWatchHandle;
   fdWatchStop(handle: FdWatchHandle): void;
   fdWatchRef(handle: FdWatchHandle, keepAlive: boolean): void;
   wakeSocketOpen(token: bigint): number;

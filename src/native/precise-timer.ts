@@ -14,7 +14,7 @@ export class PreciseTimer implements Disposable {
   private readonly watch: FdWatch;
   private callback: (() => void) | undefined;
   private readonly onReady = (): void => {
-    loadNative().timerRead(this.fd);
+    // The watch has read the timerfd's count already (drain 'counter').
     const callback = this.callback;
     if (callback === undefined) return; // cancelled after it fired
     this.callback = undefined;
@@ -24,7 +24,7 @@ export class PreciseTimer implements Disposable {
 
   constructor() {
     this.fd = loadNative().timerCreate();
-    this.watch = new FdWatch(this.fd, this.onReady);
+    this.watch = new FdWatch(this.fd, this.onReady, { drain: 'counter' });
     this.watch.keepAlive(false);
   }
 
