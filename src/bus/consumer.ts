@@ -324,7 +324,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
       // clock already); the clock for any other.
       const now = this.wokeAtNs ?? monoNs();
       this.wokeAtNs = undefined;
-      const hold = held.freeEntry();
+      const hold = held.inUse === 0 ? 0 : held.freeEntry();
       if (!tryHold(i64, a.ctl.i64, a.holdEntry[hold]!, a.desc64[slot]!, seq, now)) continue;
 
       const d32 = a.desc32[slot]!;
@@ -346,7 +346,8 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
       this.lastSeq = seq;
       this.received++;
       const publishTimestamp = i64[d64 + D.publishMonoNs / 8]!;
-      this.latency.add(Number(now - publishTimestamp) / 1000);
+      const window = this.latency; // LatencyWindow.add(), inline
+      window.samples[window.written++ % window.samples.length] = Number(now - publishTimestamp) / 1000;
       if (this.early !== undefined) this.early.observe(Number(seq), Number(publishTimestamp));
       const ctl = a.ctl.i32;
       ctl[a.receivedWord] = this.received;
@@ -542,8 +543,27 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     return new FrameSubscription(this, onFrame, options.signal);
   }
 
-  /** @internal one step of a subscription; see FrameSubscription */
-  pumpFor(sub: FrameSubscription): void {
+  /**
+   * @internal One step of a subscription (see FrameSubscription): after a
+   * sleep on `sub.asleepOn` ended (`woke` true, or `timedOut`), or to
+   * start or resume. Hands over what is there, then sleeps again. The
+   * per-frame path, so the common case is inline (see take()).
+   */
+  pumpFor(sub: FrameSubscription, woke = false, timedOut = false): void {
+    if (woke) {
+      const a = sub.asleepOn!;
+      if (this.early === undefined && !timedOut && this.attachment === a) {
+        // The producer woke us: afterSleep()'s common case.
+        this.sleeping = undefined;
+        Atomics.store(a.ctl.i32, a.waitingWord, WaitMode.Awake);
+        const socket = this.socket;
+        if (socket !== undefined && sub.sleeper === socket && socket.woken) this.wokeAtNs = socket.wokeAt[0];
+      } else {
+        this.early?.timer.cancel();
+        const last = this.afterSleep(a, sub.sleeper!, sub.notifyAt, timedOut);
+        if (last) sub.hand(last);
+      }
+    }
     for (let delivered = 0; ; ) {
       if (this.closed || sub.stopped) return sub.finish();
       const a = this.attachment;
@@ -555,7 +575,12 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
         return;
       }
       const notify = Atomics.load(a.data.i32, DataViews.notify);
-      const frame = this.take(a) ?? (Atomics.load(a.data.i32, DataViews.state) === StreamState.Closed ? this.takeLastIfClosed(a) : null);
+      const frame =
+        Atomics.load(a.data.i64, DataViews.latestSeq) > this.lastSeq
+          ? this.take(a)
+          : Atomics.load(a.data.i32, DataViews.state) === StreamState.Closed
+            ? this.takeLastIfClosed(a)
+            : null;
       if (frame) {
         try {
           sub.onFrame(frame);
@@ -574,24 +599,13 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
       const sleeper = this.announceSleep(a, notify);
       if (sleeper === undefined) continue;
       this.sleeping = sleeper;
-      sub.sleepOn(a, sleeper, notify, this.livenessIntervalMs);
+      // FrameSubscription's sleep, inline.
+      sub.asleepOn = a;
+      sub.sleeper = sleeper;
+      sub.notifyAt = notify;
+      sleeper.sleep(notify, this.livenessIntervalMs, sub.onWake);
       return;
     }
-  }
-
-  /** @internal the end of a subscription's sleep; then it carries on (pumpFor) */
-  wokenFor(sub: FrameSubscription, a: Attachment, sleeper: Sleeper, notify: number, timedOut: boolean): void {
-    if (this.early === undefined && !timedOut && this.attachment === a) {
-      // The common case, inline (see take()): the producer woke us.
-      this.sleeping = undefined;
-      Atomics.store(a.ctl.i32, a.waitingWord, WaitMode.Awake);
-      if (sleeper === this.socket && this.socket.woken) this.wokeAtNs = this.socket.wokeAt[0];
-    } else {
-      this.early?.timer.cancel();
-      const last = this.afterSleep(a, sleeper, notify, timedOut);
-      if (last) sub.hand(last);
-    }
-    this.pumpFor(sub);
   }
 
   /** @internal a subscription ended */
@@ -759,9 +773,12 @@ class FrameSubscription implements Subscription {
   private finished = false;
   private resolve!: () => void;
   private reject!: (error: unknown) => void;
-  private asleepOn: Attachment | undefined;
-  private sleeper: Sleeper | undefined;
-  private notifyAt = 0;
+  /** @internal the sleep in progress: on which attachment, how, from which notify word (set by pumpFor) */
+  asleepOn: Attachment | undefined;
+  /** @internal */
+  sleeper: Sleeper | undefined;
+  /** @internal */
+  notifyAt = 0;
   private readonly onAbort = (): void => this.close();
   private readonly onEarlyWake = (): void => {
     try {
@@ -781,9 +798,10 @@ class FrameSubscription implements Subscription {
       this.finish(e);
     }
   };
-  private readonly onWake = (timedOut: boolean): void => {
+  /** @internal the end of a sleep: the consumer carries on */
+  readonly onWake = (timedOut: boolean): void => {
     try {
-      this.consumer.wokenFor(this, this.asleepOn!, this.sleeper!, this.notifyAt, timedOut);
+      this.consumer.pumpFor(this, true, timedOut);
     } catch (e) {
       this.finish(e);
     }
@@ -812,14 +830,6 @@ class FrameSubscription implements Subscription {
     } finally {
       frame.releaseUnlessKept();
     }
-  }
-
-  /** @internal sleeps until the producer publishes (or the timeout) */
-  sleepOn(a: Attachment, sleeper: Sleeper, notify: number, timeoutMs: number): void {
-    this.asleepOn = a;
-    this.sleeper = sleeper;
-    this.notifyAt = notify;
-    sleeper.sleep(notify, timeoutMs, this.onWake);
   }
 
   /** @internal low-latency mode: wakes at `atNs`, polls for the frame, carries on */

@@ -120,7 +120,9 @@ export class Frame implements Disposable {
 
   /** @internal after a subscribe() callback: release() unless keep() was called */
   releaseUnlessKept(): void {
-    if (!this.kept) this.release();
+    if (this.kept || this.released) return;
+    this.released = true;
+    this.owner.releaseHold(this, this.hold, this.rawSeq);
   }
 
   /** Restarts the hold's lifespan, for long reads. False if already taken back. */

@@ -10,15 +10,15 @@
 import { VidbusError } from '../errors.js';
 import type { Attachment } from './attach.js';
 import type { Frame, HoldOwner } from './frame.js';
-import { holdStillValid, releaseHold, renewHold } from './holds.js';
+import { holdStillValid, renewHold } from './holds.js';
 import { HOLDS_PER_RECORD } from './layout.js';
 import { monoNs } from '../util/clock.js';
 
 const ALL_IN_USE = (1 << HOLDS_PER_RECORD) - 1;
 
 export class HeldFrames implements HoldOwner {
-  /** bit h: hold entry h is in use */
-  private inUse = 0;
+  /** bit h: hold entry h is in use (read by the consumer's per-frame path: none in use means entry 0) */
+  inUse = 0;
   private readonly frames: (Frame | undefined)[] = new Array<Frame | undefined>(HOLDS_PER_RECORD).fill(undefined);
   /** frames handed out and not yet released */
   count = 0;
@@ -52,7 +52,8 @@ export class HeldFrames implements HoldOwner {
   }
 
   releaseHold(_frame: Frame, hold: number, seq: bigint): boolean {
-    const intact = releaseHold(this.a.ctl.i64, this.a.holdEntry[hold]!, seq);
+    // holds.ts releaseHold(), inline: this runs once per frame.
+    const intact = Atomics.compareExchange(this.a.ctl.i64, this.a.holdEntry[hold]!, seq, 0n) === seq;
     this.inUse &= ~(1 << hold);
     this.frames[hold] = undefined;
     if (--this.count === 0 && this.left) this.unmap();

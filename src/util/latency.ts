@@ -11,28 +11,32 @@ export interface LatencySummary {
   maxUs: number;
 }
 
+/**
+ * The last `size` samples; everything else is computed on demand. A hot
+ * path may store a sample itself (`samples[written++ % samples.length]`)
+ * instead of calling add(): the consumer's per-frame path does, as each
+ * call costs on a cold CPU.
+ */
 export class LatencyWindow {
-  private readonly samples: Float64Array;
-  private next = 0;
-  private filled = 0;
-  private maxUs = 0;
+  readonly samples: Float64Array;
+  /** samples ever added */
+  written = 0;
 
   constructor(size = 4096) {
     this.samples = new Float64Array(size);
   }
 
   add(us: number): void {
-    this.samples[this.next] = us;
-    this.next = (this.next + 1) % this.samples.length;
-    if (this.filled < this.samples.length) this.filled++;
-    if (us > this.maxUs) this.maxUs = us;
+    this.samples[this.written++ % this.samples.length] = us;
   }
 
+  /** Percentiles and the largest of the samples in the window. */
   summary(): LatencySummary {
-    if (this.filled === 0) return { count: 0, p50Us: 0, p99Us: 0, maxUs: 0 };
-    const sorted = this.samples.slice(0, this.filled).sort();
+    const filled = Math.min(this.written, this.samples.length);
+    if (filled === 0) return { count: 0, p50Us: 0, p99Us: 0, maxUs: 0 };
+    const sorted = this.samples.slice(0, filled).sort();
     const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-    return { count: this.filled, p50Us: at(0.5), p99Us: at(0.99), maxUs: this.maxUs };
+    return { count: filled, p50Us: at(0.5), p99Us: at(0.99), maxUs: sorted[filled - 1]! };
   }
 }
 
