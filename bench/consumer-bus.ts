@@ -5,6 +5,7 @@
  */
 import { isVidbusError, openConsumer, type Consumer, type Frame, type Wakeup } from '../src/index.js';
 import { option } from './args.js';
+import { FrameRecorder } from './frame-recorder.js';
 
 const wakeup = option('--wakeup', 'auto') as Wakeup;
 const api = option('--api', 'iterator');
@@ -19,25 +20,8 @@ for (let attempt = 0; consumer === undefined; attempt++) {
     await new Promise((r) => setTimeout(r, 10));
   }
 }
-// Preallocated, so that the benchmark's own bookkeeping allocates nothing per frame.
-const latencies = new Float64Array(1 << 20);
-let received = 0;
-let cpuStart: NodeJS.CpuUsage | undefined;
-let first = 0n;
-let last = 0n;
-function note(frame: Frame): void {
-  const now = process.hrtime.bigint();
-  if (cpuStart === undefined) {
-    cpuStart = process.cpuUsage();
-    first = now;
-  }
-  last = now;
-  if (received < latencies.length) latencies[received++] = Number(now - frame.publishTimestamp) / 1000;
-}
+const recorder = new FrameRecorder();
+const note = (frame: Frame): void => recorder.note(process.hrtime.bigint(), frame.publishTimestamp);
 if (api === 'subscribe') await consumer.subscribe(note).done;
 else for await (const frame of consumer) note(frame);
-const cpu = process.cpuUsage(cpuStart);
-const lowLatency = consumer.stats().lowLatency;
-process.stdout.write(
-  `${JSON.stringify({ received, lowLatency, seconds: Number(last - first) / 1e9, cpuMs: (cpu.user + cpu.system) / 1000, latencies: Array.from(latencies.subarray(0, received)) })}\n`,
-);
+process.stdout.write(recorder.report({ lowLatency: consumer.stats().lowLatency }));

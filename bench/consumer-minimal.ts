@@ -16,6 +16,7 @@ import { D, R, StreamState, WaitMode } from '../src/bus/layout.js';
 import { CtlViews, DataViews } from '../src/bus/views.js';
 import { FdWatch } from '../src/native/fd-watch.js';
 import { closeFd, openWakeSocket } from '../src/native/shm.js';
+import { FrameRecorder } from './frame-recorder.js';
 
 const name = process.argv[2]!;
 let a: Attachment | undefined;
@@ -35,12 +36,8 @@ const ctl64 = stream.ctl.i64;
 Atomics.store(ctl64, CtlViews.rec64(stream.record, R.wakeToken), BigInt.asIntN(64, token));
 const entry = stream.holdEntry[0]!;
 const wokeAt = new BigInt64Array(new ArrayBuffer(8));
-const latencies = new Float64Array(1 << 20);
-let received = 0;
+const recorder = new FrameRecorder();
 let lastSeq = Atomics.load(i64, DataViews.latestSeq);
-let cpuStart: NodeJS.CpuUsage | undefined;
-let first = 0n;
-let last = 0n;
 
 function onWake(): void {
   Atomics.store(ctl32, stream.waitingWord, WaitMode.Awake);
@@ -52,13 +49,7 @@ function onWake(): void {
       Atomics.store(ctl64, entry, latest);
       if (Atomics.load(i64, stream.desc64[slot]!) === latest) {
         lastSeq = latest;
-        const now = process.hrtime.bigint();
-        if (cpuStart === undefined) {
-          cpuStart = process.cpuUsage();
-          first = now;
-        }
-        last = now;
-        if (received < latencies.length) latencies[received++] = Number(now - i64[stream.desc64[slot]! + D.publishMonoNs / 8]!) / 1000;
+        recorder.note(process.hrtime.bigint(), i64[stream.desc64[slot]! + D.publishMonoNs / 8]!);
       }
       Atomics.store(ctl64, entry, 0n);
     }
@@ -75,10 +66,7 @@ function finish(): void {
   watch.stop();
   closeFd(socket!);
   stream.detach();
-  const cpu = process.cpuUsage(cpuStart);
-  process.stdout.write(
-    `${JSON.stringify({ received, seconds: Number(last - first) / 1e9, cpuMs: (cpu.user + cpu.system) / 1000, latencies: Array.from(latencies.subarray(0, received)) })}\n`,
-  );
+  process.stdout.write(recorder.report());
 }
 
 const watch = new FdWatch(socket, onWake, { drain: 'datagram', stamp: wokeAt });

@@ -5,15 +5,13 @@
  * ../shared/perf-baselines.md). bench/consumer-socket.js PATH FRAME_BYTES
  */
 import { connect } from 'node:net';
+import { FrameRecorder } from './frame-recorder.js';
 
 const [path, frameArg] = process.argv.slice(2);
 const frameBytes = Number(frameArg) + 16;
 const frame = Buffer.alloc(frameBytes);
 let filled = 0;
-const latencies: number[] = [];
-let cpuStart: NodeJS.CpuUsage | undefined;
-let first = 0n;
-let last = 0n;
+const recorder = new FrameRecorder();
 const socket = connect({
   path: path!,
   onread: {
@@ -21,13 +19,7 @@ const socket = connect({
     callback: (n: number) => {
       filled += n;
       if (filled === frameBytes) {
-        const now = process.hrtime.bigint();
-        if (cpuStart === undefined) {
-          cpuStart = process.cpuUsage();
-          first = now;
-        }
-        last = now;
-        latencies.push(Number(now - frame.readBigUInt64LE(8)) / 1000);
+        recorder.note(process.hrtime.bigint(), frame.readBigUInt64LE(8));
         filled = 0;
       }
       return true;
@@ -35,6 +27,5 @@ const socket = connect({
   },
 });
 socket.on('close', () => {
-  const cpu = process.cpuUsage(cpuStart);
-  process.stdout.write(`${JSON.stringify({ received: latencies.length, seconds: Number(last - first) / 1e9, cpuMs: (cpu.user + cpu.system) / 1000, latencies })}\n`);
+  process.stdout.write(recorder.report());
 });

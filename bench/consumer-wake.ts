@@ -9,34 +9,23 @@
 import { openSync } from 'node:fs';
 import { FdWatch } from '../src/native/fd-watch.js';
 import { closeFd, Mapping, openWakeSocket } from '../src/native/shm.js';
+import { FrameRecorder } from './frame-recorder.js';
 
 const fd = openSync(process.argv[2]!, 'r');
 const mapping = new Mapping(fd, 4096, false);
 const words = new BigInt64Array(mapping.buffer);
 const socket = openWakeSocket(BigInt(`0x${process.argv[3]}`));
 if (socket === null) throw new Error('wake socket name taken');
-const latencies = new Float64Array(1 << 20);
-let received = 0;
-let cpuStart: NodeJS.CpuUsage | undefined;
-let first = 0n;
-let last = 0n;
+const recorder = new FrameRecorder();
 process.stdout.write('{"type":"ready"}\n');
 const onReport = (): void => {
   const now = process.hrtime.bigint();
   if (Atomics.load(words, 1) === 1n) {
     watch.stop();
     closeFd(socket);
-    const cpu = process.cpuUsage(cpuStart);
-    process.stdout.write(
-      `${JSON.stringify({ received, seconds: Number(last - first) / 1e9, cpuMs: (cpu.user + cpu.system) / 1000, latencies: Array.from(latencies.subarray(0, received)) })}\n`,
-    );
+    process.stdout.write(recorder.report());
     return;
   }
-  if (cpuStart === undefined) {
-    cpuStart = process.cpuUsage();
-    first = now;
-  }
-  last = now;
-  if (received < latencies.length) latencies[received++] = Number(now - Atomics.load(words, 0)) / 1000;
+  recorder.note(now, Atomics.load(words, 0));
 };
 const watch = new FdWatch(socket, onReport, { drain: 'datagram', stamp: new BigInt64Array(new ArrayBuffer(8)) });

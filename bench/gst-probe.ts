@@ -17,7 +17,9 @@ import { join } from 'node:path';
 export interface ConsumerReport {
   received: number;
   seconds: number;
+  /** CPU over the last `cpuFrames` frames (the first ones are warm-up) */
   cpuMs: number;
+  cpuFrames: number;
   latencies: number[];
 }
 
@@ -26,6 +28,7 @@ export interface ProducerReport {
   stamped: number;
   seconds: number;
   cpuMs: number;
+  cpuFrames: number;
 }
 
 /** Builds gst-probe into `outDir`; undefined when GStreamer's headers are missing. */

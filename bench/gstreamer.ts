@@ -79,8 +79,8 @@ async function measure(mode: Mode, producer: string, consumer: string, ready?: (
     delivered: got,
     produced: r.producer.stamped,
     fps: got / Math.max(r.consumer.seconds, 1e-9),
-    producerMs: r.producer.cpuMs / Math.max(got, 1),
-    consumerMs: r.consumer.cpuMs / Math.max(got, 1),
+    producerMs: r.producer.cpuMs / Math.max(r.producer.cpuFrames, 1),
+    consumerMs: r.consumer.cpuMs / Math.max(r.consumer.cpuFrames, 1),
     p50Us: percentile(latencies, 0.5),
     p99Us: percentile(latencies, 0.99),
   };

@@ -26,7 +26,8 @@
  *   socket with `net` (what a Node developer would otherwise write);
  * - the C floor (bench/c/floor.c): a minimal C ring with a futex wake (its
  *   CPU column is all its processes).
- * The first 10 frames of every paced run are warm-up and not counted.
+ * The first 10 frames of every paced run are warm-up and not counted, in
+ * latency or CPU (bench/frame-recorder.ts, bench/c/gst-probe.c).
  *
  * Max rate: a Node producer publishing as fast as it can, against the
  * socket and the C floor; CPU there is producer + consumers per frame.
@@ -46,6 +47,7 @@ import { C_PRODUCE } from '../conformance/peers.js';
 import { DesktopSession } from '../test/desktop/session.js';
 import { benchFloor, floorBinary, type Row } from './floor.js';
 import { numberOption, option } from './args.js';
+import { WARM_UP_FRAMES } from './frame-recorder.js';
 import { buildGstProbe, lastJsonLine, runGstPair, type ConsumerReport } from './gst-probe.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -56,7 +58,7 @@ const sizes = option('--sizes', '640x480,1920x1080,3840x2160').split(',').map((s
 const consumerCounts = option('--consumers', '1,4').split(',').map(Number);
 const modes = option('--modes', 'max,30,60').split(',');
 const seconds = numberOption('--seconds', 5);
-const WARM_UP = 10;
+const WARM_UP = WARM_UP_FRAMES;
 
 /** A consumer's report; the low-latency mode adds what it spent polling. */
 interface ChildReport extends ConsumerReport {
@@ -93,14 +95,13 @@ function delivery(reports: ChildReport[], latencies: number[]): Omit<Row, 'cpuMs
 
 /** Latency and the consumers' own CPU over the frames after the warm-up. */
 function summarizeConsumers(reports: ChildReport[], skip = WARM_UP): Measured {
-  const frames = reports.reduce((a, r) => a + r.received, 0);
   const spins = reports.map((r) => r.lowLatency?.spinUsPerFrame).filter((v): v is number => v !== undefined);
   return {
     ...delivery(
       reports,
       reports.flatMap((r) => r.latencies.slice(skip)),
     ),
-    cpuMsPerFrame: reports.reduce((a, r) => a + r.cpuMs, 0) / Math.max(frames, 1),
+    cpuMsPerFrame: reports.reduce((a, r) => a + r.cpuMs, 0) / Math.max(reports.reduce((a, r) => a + r.cpuFrames, 0), 1),
     spinUsPerFrame: spins.length ? spins.reduce((a, b) => a + b, 0) / spins.length : undefined,
   };
 }

@@ -39,18 +39,3 @@ napi_value vb_timer_arm(napi_env env, napi_callback_info info)
     if (timerfd_settime(fd, TFD_TIMER_ABSTIME, &spec, NULL) != 0) return vb_throw_errno(env, "timerfd_settime", errno);
     return NULL;
 }
-
-napi_value vb_timer_read(napi_env env, napi_callback_info info)
-{
-    vb_args a;
-    int32_t fd;
-    if (vb_get_args(env, info, &a, 1) != 0 || vb_arg_int32(env, a.values[0], &fd) != 0) return NULL;
-    uint64_t expirations = 0;
-    ssize_t r;
-    do r = read(fd, &expirations, sizeof(expirations));
-    while (r < 0 && errno == EINTR);
-    if (r < 0 && errno != EAGAIN) return vb_throw_errno(env, "read", errno);
-    napi_value out;
-    napi_create_double(env, r == (ssize_t)sizeof(expirations) ? (double)expirations : 0, &out);
-    return out;
-}

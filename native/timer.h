@@ -8,7 +8,5 @@
 napi_value vb_timer_create(napi_env env, napi_callback_info info);
 /* timerArm(fd, atNs: number): fires once at CLOCK_MONOTONIC time atNs (0 disarms) */
 napi_value vb_timer_arm(napi_env env, napi_callback_info info);
-/* timerRead(fd) -> expirations since the last read (0 if none) */
-napi_value vb_timer_read(napi_env env, napi_callback_info info);
 
 #endif

@@ -66,32 +66,6 @@ napi_value vb_wake_socket_open(napi_env env, napi_callback_info info)
     return int_value(env, fd);
 }
 
-/* Takes the datagrams waiting on the socket, up to 16, in one system call
- * (recvmmsg): a wake normally leaves one. More left behind only make the
- * watch report the socket again. */
-napi_value vb_wake_socket_drain(napi_env env, napi_callback_info info)
-{
-    vb_args a;
-    int32_t fd;
-    if (vb_get_args(env, info, &a, 1) != 0 || vb_arg_int32(env, a.values[0], &fd) != 0) return NULL;
-    enum { BATCH = 16 };
-    char bytes[BATCH];
-    struct iovec iov[BATCH];
-    struct mmsghdr msgs[BATCH];
-    memset(msgs, 0, sizeof(msgs));
-    for (int i = 0; i < BATCH; i++) {
-        iov[i].iov_base = &bytes[i];
-        iov[i].iov_len = 1;
-        msgs[i].msg_hdr.msg_iov = &iov[i];
-        msgs[i].msg_hdr.msg_iovlen = 1;
-    }
-    int r;
-    do r = recvmmsg(fd, msgs, BATCH, MSG_DONTWAIT, NULL);
-    while (r < 0 && errno == EINTR);
-    if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return vb_throw_errno(env, "recvmmsg", errno);
-    return int_value(env, r < 0 ? 0 : r);
-}
-
 napi_value vb_wake_sender_open(napi_env env, napi_callback_info info)
 {
     (void)info;

@@ -6,8 +6,6 @@
 
 /* wakeSocketOpen(token: bigint) -> fd, bound to the token's abstract name */
 napi_value vb_wake_socket_open(napi_env env, napi_callback_info info);
-/* wakeSocketDrain(fd) -> datagrams discarded */
-napi_value vb_wake_socket_drain(napi_env env, napi_callback_info info);
 /* wakeSenderOpen() -> fd, an unbound datagram socket to send wakes from */
 napi_value vb_wake_sender_open(napi_env env, napi_callback_info info);
 /* wakeSend(fd, token: bigint) -> 0, or the errno the send failed with */

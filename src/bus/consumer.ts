@@ -909,16 +909,16 @@ function streamNotFound(name: string): VidbusError {
   );
 }
 
-/**
- * A following consumer of a stream that must exist now: ERR_STREAM_NOT_FOUND
- * at once if it does not (a clear error rather than a silent wait), then it
- * survives producer restarts like any `follow: true` consumer.
- */
 /** Whether next() failed only because reading is over: the consumer was closed, the stream ended, or its producer died (without follow). */
 export function readingEnded(e: unknown): boolean {
   return e instanceof VidbusError && (e.code === 'ERR_CLOSED' || e.code === 'ERR_STREAM_ENDED' || e.code === 'ERR_PRODUCER_DIED');
 }
 
+/**
+ * A following consumer of a stream that must exist now: ERR_STREAM_NOT_FOUND
+ * at once if it does not (a clear error rather than a silent wait), then it
+ * survives producer restarts like any `follow: true` consumer.
+ */
 export async function followExistingStream(name: string, policy: Policy = 'latest'): Promise<Consumer> {
   const consumer = await openConsumer(name, { policy, follow: true });
   if (!consumer.connected) {

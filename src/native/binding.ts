@@ -51,7 +51,6 @@ export interface Native {
   fdWatchStop(handle: FdWatchHandle): void;
   fdWatchRef(handle: FdWatchHandle, keepAlive: boolean): void;
   wakeSocketOpen(token: bigint): number;
-  wakeSocketDrain(fd: number): number;
   wakeSenderOpen(): number;
   wakeSend(fd: number, token: bigint): number;
   streamSocketConnect(path: string, abstract: boolean): number;
@@ -68,7 +67,6 @@ export interface Native {
   dmaBufSync(fd: number, start: boolean): void;
   timerCreate(): number;
   timerArm(fd: number, atNs: number): void;
-  timerRead(fd: number): number;
   fxMaskToAlpha(mask: Float32Array, maskWidth: number, maskHeight: number, alpha: Uint8Array, width: number, height: number): void;
   fxBlur(src: Uint8Array, dst: Uint8Array, width: number, height: number, radius: number): void;
   fxComposite(fg: Uint8Array, bg: Uint8Array, alpha: Uint8Array, out: Uint8Array, width: number, height: number): void;
@@ -171,7 +169,6 @@ export const NATIVE_EXPORTS: readonly (keyof Native)[] = [
   'fdWatchStop',
   'fdWatchRef',
   'wakeSocketOpen',
-  'wakeSocketDrain',
   'wakeSenderOpen',
   'wakeSend',
   'streamSocketConnect',
@@ -188,7 +185,6 @@ export const NATIVE_EXPORTS: readonly (keyof Native)[] = [
   'dmaBufSync',
   'timerCreate',
   'timerArm',
-  'timerRead',
   'pixelsFit',
   'pixelsOpaque',
   'pixelsCopyRows',

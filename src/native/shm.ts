@@ -147,10 +147,6 @@ export function openWakeSocket(token: bigint): number | null {
   }
 }
 
-/** Discards the datagrams waiting on a wake socket; returns how many. */
-export function drainWakeSocket(fd: number): number {
-  return native().wakeSocketDrain(fd);
-}
 
 /** An unbound datagram socket a producer sends wakes from. */
 export function openWakeSender(): number {

@@ -7,7 +7,7 @@ export interface LatencySummary {
   p50Us: number;
   /** 99th percentile, microseconds */
   p99Us: number;
-  /** largest sample, microseconds */
+  /** largest sample in the window, microseconds */
   maxUs: number;
 }
 

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { candidatePaths, loadNative, NATIVE_EXPORTS } from '../../src/native/binding.js';
 import { ERROR_CODES, VidbusError } from '../../src/errors.js';
 import { isVidbusError } from '../../src/index.js';
+import { FdWatch } from '../../src/native/fd-watch.js';
+import { closeFd, openWakeSender, openWakeSocket, sendWake } from '../../src/native/shm.js';
 
 describe('native binding', () => {
   it('exports exactly the functions the Native interface declares', () => {
@@ -128,6 +130,41 @@ describe('native binding', () => {
     } finally {
       closeSync(fd);
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a watch stamps each report and takes one datagram after each callback, so a wake that lands during the callback is reported next', async () => {
+    const token = (BigInt(process.pid) << 20n) | 0x5a5n;
+    const socket = openWakeSocket(token);
+    assert.ok(socket !== null);
+    const sender = openWakeSender();
+    const stamp = new BigInt64Array(new ArrayBuffer(8));
+    const reports: bigint[] = [];
+    let watch: FdWatch | undefined;
+    try {
+      const two = new Promise<void>((resolve) => {
+        watch = new FdWatch(
+          socket,
+          () => {
+            reports.push(stamp[0]!);
+            // The next sleep's wake, sent while this one is handled: the
+            // watch must not take it with this report's datagram.
+            if (reports.length === 1) assert.equal(sendWake(sender, token), 0);
+            if (reports.length === 2) resolve();
+          },
+          { drain: 'datagram', stamp },
+        );
+      });
+      const before = process.hrtime.bigint();
+      assert.equal(sendWake(sender, token), 0);
+      await two;
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(reports.length, 2, 'one report per datagram, and none once both are taken');
+      assert.ok(reports[0]! >= before && reports[1]! >= reports[0]! && reports[1]! <= process.hrtime.bigint(), 'CLOCK_MONOTONIC at each report');
+    } finally {
+      watch?.stop();
+      closeFd(socket);
+      closeFd(sender);
     }
   });
 
