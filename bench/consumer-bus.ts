@@ -1,5 +1,5 @@
 /**
- * Benchmark consumer on vidbus: bench/consumer-bus.js NAME [--wakeup auto|futex|poll] [--api iterator|subscribe].
+ * Benchmark consumer on vidbus: bench/consumer-bus.js NAME [--wakeup auto|futex|poll] [--api iterator|subscribe] [--frames N].
  * Notes publish -> "the application has the frame" for each frame, and
  * reports one JSON line at the stream's end.
  */
@@ -21,7 +21,7 @@ for (let attempt = 0; consumer === undefined; attempt++) {
   }
 }
 const recorder = new FrameRecorder();
-const note = (frame: Frame): void => recorder.note(process.hrtime.bigint(), frame.publishTimestamp);
+const note = (frame: Frame): void => recorder.note(process.hrtime.bigint(), frame.publishTimestamp, frame.seq);
 if (api === 'subscribe') await consumer.subscribe(note).done;
 else for await (const frame of consumer) note(frame);
 process.stdout.write(recorder.report({ lowLatency: consumer.stats().lowLatency }));

@@ -8,7 +8,7 @@
  * liveness or error handling. `vidbus, subscribe()` minus this row is what
  * the real consumer's bookkeeping costs; this row minus the wake floor is
  * what reading the bus at all costs in JavaScript on a cold CPU.
- *   bench/consumer-minimal.js NAME
+ *   bench/consumer-minimal.js NAME [--frames N]
  */
 import { randomBytes } from 'node:crypto';
 import { attach, type Attachment } from '../src/bus/attach.js';
@@ -37,7 +37,9 @@ Atomics.store(ctl64, CtlViews.rec64(stream.record, R.wakeToken), BigInt.asIntN(6
 const entry = stream.holdEntry[0]!;
 const wokeAt = new BigInt64Array(new ArrayBuffer(8));
 const recorder = new FrameRecorder();
+// From the newest frame already published, as a consumer starts.
 let lastSeq = Atomics.load(i64, DataViews.latestSeq);
+if (lastSeq > 0n) lastSeq--;
 
 function onWake(): void {
   Atomics.store(ctl32, stream.waitingWord, WaitMode.Awake);
@@ -49,7 +51,7 @@ function onWake(): void {
       Atomics.store(ctl64, entry, latest);
       if (Atomics.load(i64, stream.desc64[slot]!) === latest) {
         lastSeq = latest;
-        recorder.note(process.hrtime.bigint(), i64[stream.desc64[slot]! + D.publishMonoNs / 8]!);
+        recorder.note(process.hrtime.bigint(), i64[stream.desc64[slot]! + D.publishMonoNs / 8]!, Number(latest));
       }
       Atomics.store(ctl64, entry, 0n);
     }

@@ -2,7 +2,7 @@
  * Benchmark consumer for the peer a Node developer would otherwise write:
  * whole frames over a UNIX socket with `net`, reassembled with `onread`
  * straight into a frame buffer (the faster of the two Node ways measured in
- * ../shared/perf-baselines.md). bench/consumer-socket.js PATH FRAME_BYTES
+ * ../shared/perf-baselines.md). bench/consumer-socket.js PATH FRAME_BYTES [--frames N]
  */
 import { connect } from 'node:net';
 import { FrameRecorder } from './frame-recorder.js';
@@ -19,7 +19,7 @@ const socket = connect({
     callback: (n: number) => {
       filled += n;
       if (filled === frameBytes) {
-        recorder.note(process.hrtime.bigint(), frame.readBigUInt64LE(8));
+        recorder.note(process.hrtime.bigint(), frame.readBigUInt64LE(8), Number(frame.readBigUInt64LE(0)));
         filled = 0;
       }
       return true;

@@ -3,7 +3,7 @@
  * watched by its own event loop, exactly as a vidbus consumer is
  * (src/bus/wake.ts: the watch reads the clock before reporting and the
  * datagram after), with no bus logic.
- * bench/consumer-wake.js PATH TOKEN_HEX; bench/c/wake-floor.c sends.
+ * bench/consumer-wake.js PATH TOKEN_HEX [--frames N]; bench/c/wake-floor.c sends.
  * Reports one JSON line when the sender sets word 1.
  */
 import { openSync } from 'node:fs';

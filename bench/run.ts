@@ -131,7 +131,9 @@ async function pacedVidbus(w: number, h: number, consumers: number, fps: number,
   });
   const exited = new Promise((r) => producer.once('exit', r));
   try {
-    const children = Array.from({ length: consumers }, () => spawn(process.execPath, [join(here, script), name, ...args], { stdio: ['ignore', 'pipe', 'inherit'] }));
+    const children = Array.from({ length: consumers }, () =>
+      spawn(process.execPath, [join(here, script), name, '--frames', String(paced(fps)), ...args], { stdio: ['ignore', 'pipe', 'inherit'] }),
+    );
     return summarizeConsumers(await Promise.all(children.map((c) => collect(c, 'vidbus consumer'))));
   } finally {
     producer.kill('SIGKILL');
@@ -147,7 +149,9 @@ async function pacedWakeFloor(consumers: number, fps: number): Promise<Measured>
   closeSync(fd);
   try {
     const tokens = Array.from({ length: consumers }, () => randomBytes(8).toString('hex'));
-    const children = tokens.map((token) => spawn(process.execPath, [join(here, 'consumer-wake.js'), path, token], { stdio: ['ignore', 'pipe', 'inherit'] }));
+    const children = tokens.map((token) =>
+      spawn(process.execPath, [join(here, 'consumer-wake.js'), path, token, '--frames', String(paced(fps))], { stdio: ['ignore', 'pipe', 'inherit'] }),
+    );
     const ready = children.map((c) => waitForLine(c, '"ready"'));
     const reports = children.map((c) => collect(c, 'wake floor consumer'));
     await Promise.all(ready);
@@ -235,7 +239,7 @@ async function socketRow(w: number, h: number, consumers: number, fps: number): 
   const server = createServer((s) => sockets.push(s));
   await new Promise<void>((r) => server.listen(path, r));
   const children = Array.from({ length: consumers }, () =>
-    spawn(process.execPath, [join(here, 'consumer-socket.js'), path, String(frameBytes)], { stdio: ['ignore', 'pipe', 'inherit'] }),
+    spawn(process.execPath, [join(here, 'consumer-socket.js'), path, String(frameBytes), ...(fps > 0 ? ['--frames', String(paced(fps))] : [])], { stdio: ['ignore', 'pipe', 'inherit'] }),
   );
   const reports = Promise.all(children.map((c) => collect(c, 'socket consumer')));
   while (sockets.length < consumers) await new Promise((r) => setTimeout(r, 5));
