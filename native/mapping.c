@@ -71,6 +71,12 @@ napi_value vb_mmap(napi_env env, napi_callback_info info)
 
     int prot = PROT_READ | (writable ? PROT_WRITE : 0);
     int flags = MAP_SHARED | (populate ? MAP_POPULATE : 0);
+    /* fd -1: anonymous memory no other process can see (the consumer's
+     * warm-up stream, src/bus/warm-up.ts). */
+    if (fd == -1) {
+        if (offset != 0) return vb_throw_type(env, "an anonymous mapping has no offset");
+        flags |= MAP_ANONYMOUS;
+    }
     void *addr = mmap(NULL, (size_t)length, prot, flags, fd, (off_t)offset);
     if (addr == MAP_FAILED) return vb_throw_errno(env, "mmap", errno);
 

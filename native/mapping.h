@@ -6,7 +6,7 @@
 
 #include <node_api.h>
 
-/* mmap(fd, length, writable, populate) -> ArrayBuffer */
+/* mmap(fd, length, writable, populate, offset?) -> ArrayBuffer; fd -1 maps anonymous memory */
 napi_value vb_mmap(napi_env env, napi_callback_info info);
 /* munmap(buffer): detaches the ArrayBuffer (views become empty) and
  * unmaps at once. Idempotent. */

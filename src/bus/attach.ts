@@ -90,8 +90,9 @@ export class Attachment {
     this.futex?.close();
     Atomics.store(this.ctl.i32, this.rec32(R.waiting), 0);
     Atomics.store(this.ctl.i32, this.rec32(R.active), 0);
-    closeFd(this.ctlFd); // drops the record lock
-    closeFd(this.dataFd);
+    // A warm-up attachment (src/bus/warm-up.ts) has no files.
+    if (this.ctlFd >= 0) closeFd(this.ctlFd); // drops the record lock
+    if (this.dataFd >= 0) closeFd(this.dataFd);
     this.mapping.release();
     this.ctlMapping.release();
   }
@@ -102,20 +103,27 @@ export type AttachResult = Attachment | 'missing';
 function claimRecord(ctlFd: number, ctl: CtlViews, count: number, policy: Policy): number {
   for (let i = 0; i < count; i++) {
     if (!lockTry(ctlFd, recordOffset(i))) continue;
-    // The record is ours. Reset it before marking it active; the producer
-    // treats a new generation as alive and honours its holds at once.
-    Atomics.add(ctl.i32, CtlViews.rec32(i, R.generation), 1);
-    for (let h = 0; h < HOLDS_PER_RECORD; h++) Atomics.store(ctl.i64, CtlViews.holdSeq(i, h), 0n);
-    for (const field of [R.waiting, R.expired, R.received, R.missed]) Atomics.store(ctl.i32, CtlViews.rec32(i, field), 0);
-    Atomics.store(ctl.i32, CtlViews.rec32(i, R.pid), process.pid);
-    Atomics.store(ctl.i32, CtlViews.rec32(i, R.policy), POLICY_CODES[policy]);
-    Atomics.store(ctl.i64, CtlViews.rec64(i, R.openedWallNs), wallNs());
-    Atomics.store(ctl.i64, CtlViews.rec64(i, R.lastSeq), 0n);
-    Atomics.store(ctl.i64, CtlViews.rec64(i, R.wakeToken), 0n);
-    Atomics.store(ctl.i32, CtlViews.rec32(i, R.active), 1);
+    activateRecord(ctl, i, policy);
     return i;
   }
   return -1;
+}
+
+/**
+ * @internal Resets record `i` and marks it active (its lock is the
+ * caller's; the warm-up stream, which has no files, needs none). The
+ * producer treats a new generation as alive and honours its holds at once.
+ */
+export function activateRecord(ctl: CtlViews, i: number, policy: Policy): void {
+  Atomics.add(ctl.i32, CtlViews.rec32(i, R.generation), 1);
+  for (let h = 0; h < HOLDS_PER_RECORD; h++) Atomics.store(ctl.i64, CtlViews.holdSeq(i, h), 0n);
+  for (const field of [R.waiting, R.expired, R.received, R.missed]) Atomics.store(ctl.i32, CtlViews.rec32(i, field), 0);
+  Atomics.store(ctl.i32, CtlViews.rec32(i, R.pid), process.pid);
+  Atomics.store(ctl.i32, CtlViews.rec32(i, R.policy), POLICY_CODES[policy]);
+  Atomics.store(ctl.i64, CtlViews.rec64(i, R.openedWallNs), wallNs());
+  Atomics.store(ctl.i64, CtlViews.rec64(i, R.lastSeq), 0n);
+  Atomics.store(ctl.i64, CtlViews.rec64(i, R.wakeToken), 0n);
+  Atomics.store(ctl.i32, CtlViews.rec32(i, R.active), 1);
 }
 
 function openOrMissing(path: string, mode: 'read-only' | 'read-write', name: string): number | 'missing' {

@@ -54,7 +54,8 @@ export class ConsumerTable {
   private checkAlive(i: number, nowMs: number): boolean {
     const l = this.liveness[i]!;
     l.generation = this.generation(i);
-    l.alive = lockHeld(this.ctlFd, recordOffset(i));
+    // A warm-up stream (warm-up.ts) has no files: its one consumer is in this process.
+    l.alive = this.ctlFd < 0 || lockHeld(this.ctlFd, recordOffset(i));
     l.checkedAtMs = nowMs;
     return l.alive;
   }

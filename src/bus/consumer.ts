@@ -41,6 +41,7 @@ import type { StreamDescription } from './header.js';
 import { CtlViews, DataViews } from './views.js';
 import { SocketSleeper, type Sleeper } from './wake.js';
 import { EarlyWake, type EarlyWakeStats } from './early-wake.js';
+import { warmUpConsumers } from './warm-up.js';
 import type { PreciseTimer } from '../native/precise-timer.js';
 
 /** Options of openConsumer(). */
@@ -896,6 +897,7 @@ export async function openConsumer(name: string, options: ConsumerOptions = {}):
   const openTimeoutMs = checkInteger('openTimeoutMs', options.openTimeoutMs ?? 2000, 0, 2 ** 31);
   const livenessIntervalMs = checkInteger('livenessIntervalMs', options.livenessIntervalMs ?? 250, 10, 60000);
   const wakeup = checkOneOf('wakeup', options.wakeup ?? 'auto', ['auto', 'futex', 'poll'] as const);
+  await warmUpConsumers();
   const result = await attach(name, policy, openTimeoutMs);
   if (result === 'missing' && !follow) throw streamNotFound(name);
   return new Consumer(name, policy, follow, openTimeoutMs, livenessIntervalMs, wakeup, result === 'missing' ? undefined : result);

@@ -537,6 +537,40 @@ export class Producer {
   }
 }
 
+/** Fills a fresh data segment: header, state Live, then the version word. */
+function initDataSegment(mapping: Mapping, name: string, v: Validated): void {
+  writeHeader(mapping.buffer, {
+    name,
+    layout: v.layout,
+    fps: v.fps,
+    slotCount: v.slots,
+    producerPid: process.pid,
+    holdLifespanMs: v.holdLifespanMs,
+    maxConsumers: v.maxConsumers,
+    createdWallNs: wallNs(),
+    createdMonoNs: monoNs(),
+  });
+  const header = mapping.views32();
+  Atomics.store(header, DataViews.state, StreamState.Live);
+  // SYNC POINT (release): the version word goes last; openers wait for it.
+  Atomics.store(header, H.version / 4, LAYOUT_VERSION);
+}
+
+/**
+ * @internal A producer over private anonymous memory: no files, no name
+ * in /dev/shm, nothing another process can see or that can outlive this
+ * one. Only the consumer warm-up (warm-up.ts) uses it; it returns the two
+ * mappings for the warm-up's own consumer.
+ */
+export function createPrivateProducer(name: string, options: ProducerOptions): { producer: Producer; mapping: Mapping; ctlMapping: Mapping } {
+  const v = validate(options);
+  const mapping = Mapping.anonymous(totalBytesOf(v.slots, v.layout.frameBytes));
+  const ctlMapping = Mapping.anonymous(ctlBytes(v.maxConsumers));
+  initDataSegment(mapping, name, v);
+  writeCtlHeader(ctlMapping.buffer, v.maxConsumers, 0n);
+  return { producer: new Producer(name, v, -1, -1, mapping, ctlMapping), mapping, ctlMapping };
+}
+
 /** Creates a stream and becomes its producer: `using p = await createProducer('cam0', { width: 1280, height: 720, format: 'RGBA' })`. */
 export async function createProducer(name: string, options: ProducerOptions): Promise<Producer> {
   validateStreamName(name);
@@ -561,22 +595,8 @@ export async function createProducer(name: string, options: ProducerOptions): Pr
     lockTry(dataFd, PRODUCER_LOCK_OFFSET); // a fresh inode: always succeeds
     reserve(dataFd, totalBytes);
     mapping = new Mapping(dataFd, totalBytes, true);
-    writeHeader(mapping.buffer, {
-      name,
-      layout: v.layout,
-      fps: v.fps,
-      slotCount: v.slots,
-      producerPid: process.pid,
-      holdLifespanMs: v.holdLifespanMs,
-      maxConsumers: v.maxConsumers,
-      createdWallNs: wallNs(),
-      createdMonoNs: monoNs(),
-    });
     setPermissions(dataFd, perms.dataMode, perms.gid, dataPath(name));
-    const header = mapping.views32();
-    Atomics.store(header, DataViews.state, StreamState.Live);
-    // SYNC POINT (release): the version word goes last; openers wait for it.
-    Atomics.store(header, H.version / 4, LAYOUT_VERSION);
+    initDataSegment(mapping, name, v);
 
     // 2. Take the name.
     await takeName(name, tempPath);

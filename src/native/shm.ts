@@ -70,6 +70,11 @@ export class Mapping {
     this.buffer = native().mmap(fd, length, writable, populate);
   }
 
+  /** Private anonymous memory in a Mapping (no file, invisible to other processes): the consumer's warm-up stream. */
+  static anonymous(length: number): Mapping {
+    return new Mapping(-1, length, true, false);
+  }
+
   /** The header's 32-bit words (for one-off reads). */
   views32(): Int32Array {
     return new Int32Array(this.buffer, 0, Math.min(this.length, 4096) >> 2);
