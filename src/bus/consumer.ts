@@ -888,7 +888,10 @@ function startingPoint(a: Attachment): bigint {
   return latest > 0n ? latest - 1n : 0n;
 }
 
-/** Opens a stream for reading: `policy` 'latest' (the newest frame) or 'every' (in order, counting what it misses); `follow` outlives producers. */
+/**
+ * Opens a stream for reading: `policy` 'latest' (the newest frame) or 'every' (in order, counting what it misses); `follow` outlives producers.
+ * The first call in a process first warms the per-frame path up (0.1-0.2 s, once; see warm-up.ts; `VIDBUS_WARM_UP_ROUNDS=0` turns it off).
+ */
 export async function openConsumer(name: string, options: ConsumerOptions = {}): Promise<Consumer> {
   validateStreamName(name);
   rejectUnknownOptions('openConsumer', options, CONSUMER_OPTIONS);
