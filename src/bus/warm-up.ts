@@ -10,7 +10,7 @@
  * file in /dev/shm, nothing another process can see or that can outlive
  * this one), each frame published from the event loop while the consumer
  * sleeps, so that it arrives through the wake socket exactly as a real
- * one does. It takes a few tens of milliseconds, once per process; if
+ * one does. It takes 0.1-0.2 s, once per process (at most 2 s); if
  * anything in it fails, it is skipped (it never stands in the way of a
  * real consumer).
  */
