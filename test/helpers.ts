@@ -96,7 +96,12 @@ export function startCli(args: string[], ready: RegExp, env?: NodeJS.ProcessEnv)
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env } : {}) });
   let log = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`vidbus ${args.join(' ')} did not get ready: ${log}`)), 30000);
+    const timer = setTimeout(() => {
+      // Nobody will stop a command that never got ready: stop it here, so
+      // it cannot outlive the test with its streams and helpers.
+      child.kill('SIGTERM');
+      reject(new Error(`vidbus ${args.join(' ')} did not get ready: ${log}`));
+    }, 30000);
     const onData = (d: Buffer) => {
       log += d.toString();
       if (ready.test(log)) {

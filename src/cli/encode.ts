@@ -55,6 +55,9 @@ export const encodeCommand: Command = {
     stage.onNotice = (m) => process.stderr.write(`${tty ? '\n' : ''}vidbus encode: ${m}\n`);
     stage.onReady = (r) =>
       process.stderr.write(`${tty ? '\n' : ''}vidbus encode: ${r.input} ${r.width}x${r.height} -> ${r.codec} with ${r.encoder}; idle until something reads "${r.stream}"\n`);
+    // The helper may have been ready before the callback was set (an input
+    // that exists already): its event went by unheard, so say it now.
+    if (stage.encoding) stage.onReady(stage.encoding);
     let last = 0;
     const timer = setInterval(() => {
       const s = stage.stats();

@@ -150,11 +150,14 @@ describe('vidbus publish to an RTSP server', { skip: noEncoder ?? false, timeout
     const raw = uniqueName('pub-raw');
     const h264 = uniqueName('pub-h264');
     const port = await freeTcpPort();
-    const producer = await vidbus(['stream', '--pattern', '--name', raw, '--size', '320x240', '--fps', '30'], /publishing|stream "/i);
-    const encode = await vidbus(['encode', raw, '--out', h264, '--gop', '15'], /with libx264/);
-    let server: ChildProcess | undefined = rtspServer(port, join(dir, 'one.ts'));
+    let producer: Running | undefined;
+    let encode: Running | undefined;
+    let server: ChildProcess | undefined;
     let publisher: Running | undefined;
     try {
+      producer = await vidbus(['stream', '--pattern', '--name', raw, '--size', '320x240', '--fps', '30'], /publishing|stream "/i);
+      encode = await vidbus(['encode', raw, '--out', h264, '--gop', '15'], /with libx264/);
+      server = rtspServer(port, join(dir, 'one.ts'));
       await sleep(500);
       publisher = await vidbus(['publish', h264, '--to', `rtsp://127.0.0.1:${port}/live`], /-> rtsp:\/\//);
       assert.doesNotMatch(publisher.log(), /encoded to H\.264/, 'an H.264 stream is not encoded again');
@@ -177,8 +180,8 @@ describe('vidbus publish to an RTSP server', { skip: noEncoder ?? false, timeout
     } finally {
       assert.equal(await stop(publisher?.child), 0, publisher?.log());
       await stop(server);
-      await stop(encode.child);
-      await stop(producer.child);
+      await stop(encode?.child);
+      await stop(producer?.child);
     }
   });
 
