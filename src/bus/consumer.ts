@@ -347,8 +347,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
       this.lastSeq = seq;
       this.received++;
       const publishTimestamp = i64[d64 + D.publishMonoNs / 8]!;
-      const window = this.latency; // LatencyWindow.add(), inline
-      window.samples[window.written++ % window.samples.length] = Number(now - publishTimestamp) / 1000;
+      this.latency.add(Number(now - publishTimestamp) / 1000);
       if (this.early !== undefined) this.early.observe(Number(seq), Number(publishTimestamp));
       const ctl = a.ctl.i32;
       ctl[a.receivedWord] = this.received;
@@ -552,18 +551,9 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
    */
   pumpFor(sub: FrameSubscription, woke = false, timedOut = false): void {
     if (woke) {
-      const a = sub.asleepOn!;
-      if (this.early === undefined && !timedOut && this.attachment === a) {
-        // The producer woke us: afterSleep()'s common case.
-        this.sleeping = undefined;
-        Atomics.store(a.ctl.i32, a.waitingWord, WaitMode.Awake);
-        const socket = this.socket;
-        if (socket !== undefined && sub.sleeper === socket && socket.woken) this.wokeAtNs = socket.wokeAt[0];
-      } else {
-        this.early?.timer.cancel();
-        const last = this.afterSleep(a, sub.sleeper!, sub.notifyAt, timedOut);
-        if (last) sub.hand(last);
-      }
+      this.early?.timer.cancel();
+      const last = this.afterSleep(sub.asleepOn!, sub.sleeper!, sub.notifyAt, timedOut);
+      if (last) sub.hand(last);
     }
     for (let delivered = 0; ; ) {
       if (this.closed || sub.stopped) return sub.finish();
@@ -890,7 +880,7 @@ function startingPoint(a: Attachment): bigint {
 
 /**
  * Opens a stream for reading: `policy` 'latest' (the newest frame) or 'every' (in order, counting what it misses); `follow` outlives producers.
- * The first call in a process first warms the per-frame path up (0.1-0.2 s, once; see warm-up.ts; `VIDBUS_WARM_UP_ROUNDS=0` turns it off).
+ * The first call in a process also starts warming the per-frame path up in the background (0.1-0.2 s, once; see warm-up.ts; `VIDBUS_WARM_UP_ROUNDS=0` turns it off).
  */
 export async function openConsumer(name: string, options: ConsumerOptions = {}): Promise<Consumer> {
   validateStreamName(name);
@@ -900,7 +890,9 @@ export async function openConsumer(name: string, options: ConsumerOptions = {}):
   const openTimeoutMs = checkInteger('openTimeoutMs', options.openTimeoutMs ?? 2000, 0, 2 ** 31);
   const livenessIntervalMs = checkInteger('livenessIntervalMs', options.livenessIntervalMs ?? 250, 10, 60000);
   const wakeup = checkOneOf('wakeup', options.wakeup ?? 'auto', ['auto', 'futex', 'poll'] as const);
-  await warmUpConsumers();
+  // In the background: attaching must not wait for it (a stream may be
+  // short), and frames that come meanwhile are delivered between its steps.
+  void warmUpConsumers();
   const result = await attach(name, policy, openTimeoutMs);
   if (result === 'missing' && !follow) throw streamNotFound(name);
   return new Consumer(name, policy, follow, openTimeoutMs, livenessIntervalMs, wakeup, result === 'missing' ? undefined : result);

@@ -120,9 +120,7 @@ export class Frame implements Disposable {
 
   /** @internal after a subscribe() callback: release() unless keep() was called */
   releaseUnlessKept(): void {
-    if (this.kept || this.released) return;
-    this.released = true;
-    this.owner.releaseHold(this, this.hold, this.rawSeq);
+    if (!this.kept) this.release();
   }
 
   /** Restarts the hold's lifespan, for long reads. False if already taken back. */

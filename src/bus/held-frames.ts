@@ -10,7 +10,7 @@
 import { VidbusError } from '../errors.js';
 import type { Attachment } from './attach.js';
 import type { Frame, HoldOwner } from './frame.js';
-import { holdStillValid, renewHold } from './holds.js';
+import { holdStillValid, releaseHold, renewHold } from './holds.js';
 import { HOLDS_PER_RECORD } from './layout.js';
 import { monoNs } from '../util/clock.js';
 
@@ -52,8 +52,7 @@ export class HeldFrames implements HoldOwner {
   }
 
   releaseHold(_frame: Frame, hold: number, seq: bigint): boolean {
-    // holds.ts releaseHold(), inline: this runs once per frame.
-    const intact = Atomics.compareExchange(this.a.ctl.i64, this.a.holdEntry[hold]!, seq, 0n) === seq;
+    const intact = releaseHold(this.a.ctl.i64, this.a.holdEntry[hold]!, seq);
     this.inUse &= ~(1 << hold);
     this.frames[hold] = undefined;
     if (--this.count === 0 && this.left) this.unmap();

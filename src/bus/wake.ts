@@ -109,12 +109,7 @@ export class SocketSleeper implements Sleeper {
   private readonly onReadable = (): void => {
     // No sleep in progress: a stray datagram, or one that crossed an early
     // wake (low-latency mode). The watch takes it when this returns.
-    const done = this.done;
-    if (done === undefined) return;
-    this.done = undefined;
-    this.woken = true;
-    if (this.deadline !== undefined || this.pins === 0) this.endSleep();
-    done(false);
+    this.finish(false, true);
   };
   private readonly onTick = (): void => {
     if (this.done !== undefined && --this.ticksLeft <= 0) this.finish(true);
@@ -169,11 +164,12 @@ export class SocketSleeper implements Sleeper {
     this.watch.keepAlive(keep);
   }
 
-  private finish(timedOut: boolean): void {
+  /** Ends the sleep in progress; `woken`: the producer's datagram did it. */
+  private finish(timedOut: boolean, woken = false): void {
     const done = this.done;
     if (done === undefined) return; // a late tick or a stray datagram
     this.cancel();
-    this.woken = false;
+    this.woken = woken;
     done(timedOut);
   }
 

@@ -5,12 +5,15 @@
  * a consumer runs per frame, and until then that code costs tens of
  * microseconds a frame more (docs/architecture.md, "Per-frame cost";
  * `npm run bench` measures both). So the first openConsumer() of a
- * process first runs the whole path, subscribe() and `for await`, over a
+ * process starts running the whole path in the background (it does not
+ * wait for it: a stream may be short, and real frames that arrive
+ * meanwhile are delivered between its steps), subscribe() and `for await`, over a
  * private stream: a real Producer and Consumer over anonymous memory (no
  * file in /dev/shm, nothing another process can see or that can outlive
  * this one), each frame published from the event loop while the consumer
  * sleeps, so that it arrives through the wake socket exactly as a real
- * one does. It takes 0.1-0.2 s, once per process (at most 2 s); if
+ * one does. It takes 0.1-0.2 s, once per process (at most 2 s, and a
+ * process that is done meanwhile exits at its end); if
  * anything in it fails, it is skipped (it never stands in the way of a
  * real consumer).
  */
@@ -30,7 +33,11 @@ const BUDGET_MS = 2000;
 
 let warming: Promise<void> | undefined;
 
-/** Runs the warm-up once per process; later calls wait for that one. Never rejects. */
+/**
+ * Runs the warm-up once per process; later calls wait for that one. Never
+ * rejects. openConsumer() starts it without waiting; a latency-critical
+ * program awaits it first, so no frame of its own meets unoptimised code.
+ */
 export function warmUpConsumers(): Promise<void> {
   warming ??= run().catch(() => undefined);
   return warming;

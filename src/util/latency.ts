@@ -11,16 +11,11 @@ export interface LatencySummary {
   maxUs: number;
 }
 
-/**
- * The last `size` samples; everything else is computed on demand. A hot
- * path may store a sample itself (`samples[written++ % samples.length]`)
- * instead of calling add(): the consumer's per-frame path does, as each
- * call costs on a cold CPU.
- */
+/** The last `size` samples; percentiles and the largest are computed on demand. */
 export class LatencyWindow {
-  readonly samples: Float64Array;
+  private readonly samples: Float64Array;
   /** samples ever added */
-  written = 0;
+  private written = 0;
 
   constructor(size = 4096) {
     this.samples = new Float64Array(size);
