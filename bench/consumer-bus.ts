@@ -3,7 +3,7 @@
  * Notes publish -> "the application has the frame" for each frame, and
  * reports one JSON line at the stream's end.
  */
-import { isVidbusError, openConsumer, warmUpConsumers, type Consumer, type Frame, type Wakeup } from '../src/index.js';
+import { isVidbusError, openConsumer, warmUp, type Consumer, type Frame, type Wakeup } from '../src/index.js';
 import { option } from './args.js';
 import { FrameRecorder } from './frame-recorder.js';
 
@@ -12,7 +12,7 @@ const api = option('--api', 'iterator');
 
 // As a latency-critical program would: the per-frame path optimised
 // before the first frame, not while the first ones arrive.
-await warmUpConsumers();
+await warmUp();
 // The producer may still be creating the stream: retry for a while.
 let consumer: Consumer | undefined;
 for (let attempt = 0; consumer === undefined; attempt++) {

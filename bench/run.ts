@@ -33,10 +33,16 @@
  * The first 10 frames of every paced run are warm-up and not counted, in
  * latency or CPU (bench/frame-recorder.ts, bench/c/gst-probe.c).
  *
+ * Paced producers: a Node producer (bench/producer-node.ts: loan() +
+ * publish(), paced with setTimeout), the same Node loop publishing nothing
+ * (what the pacing costs by itself), and libvidbus's producer
+ * (`vidbus-produce -z -t`), each with one subscribe() consumer asleep on
+ * its wake socket: how long a publish takes and the producer's CPU.
+ *
  * Max rate: a Node producer publishing as fast as it can, against the
  * socket and the C floor; CPU there is producer + consumers per frame.
  *
- *   node dist/bench/run.js [--sizes 640x480,1920x1080,3840x2160] [--consumers 1,4] [--modes max,30,60] [--seconds 5]
+ *   node dist/bench/run.js [--sizes 640x480,1920x1080,3840x2160] [--consumers 1,4] [--modes max,30,60] [--seconds 5] [--tables consumers,producers]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
@@ -62,6 +68,8 @@ const sizes = option('--sizes', '640x480,1920x1080,3840x2160').split(',').map((s
 const consumerCounts = option('--consumers', '1,4').split(',').map(Number);
 const modes = option('--modes', 'max,30,60').split(',');
 const seconds = numberOption('--seconds', 5);
+/** which paced tables: consumers (the consumer against its peers), producers (the publish side) */
+const tables = option('--tables', 'consumers,producers').split(',');
 const WARM_UP = WARM_UP_FRAMES;
 
 /** A consumer's report; the low-latency mode adds what it spent polling. */
@@ -200,6 +208,37 @@ function pacedPipeWire(w: number, h: number, fps: number): Promise<Measured> {
   });
 }
 
+// ---------------------------------------------------------------- producer
+
+interface ProducerReport {
+  published: number;
+  dropped: number;
+  cpuMs: number;
+  cpuFrames: number;
+  publishUs: number[];
+}
+
+/**
+ * A paced producer (`command(name)`: vidbus-produce -t or
+ * bench/producer-node.js on stream `name`) with one subscribe() consumer: the
+ * producer's publish time and its CPU per frame.
+ */
+async function pacedProducer(fps: number, command: (name: string) => [string, string[]]): Promise<{ p50Us: number; p99Us: number; cpuMsPerFrame: number }> {
+  const name = `bench-producer-${process.pid}`;
+  const consumer = spawn(process.execPath, [join(here, 'consumer-bus.js'), name, '--api', 'subscribe', '--frames', String(paced(fps))], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const consumed = collect(consumer, 'vidbus consumer');
+  const [file, args] = command(name);
+  const producer = spawn(file, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const r = await lastJsonLine<ProducerReport>(producer, '{"type":"summary"', 'paced producer');
+    await consumed;
+    if (r.dropped > 0) throw new Error(`the paced producer dropped ${r.dropped} frames`);
+    return { p50Us: percentile(r.publishUs, 0.5), p99Us: percentile(r.publishUs, 0.99), cpuMsPerFrame: r.cpuMs / Math.max(r.cpuFrames, 1) };
+  } finally {
+    for (const child of [producer, consumer]) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+}
+
 // ---------------------------------------------------------------- max rate
 
 /** Publishes as fast as it can for `seconds`; returns [producer CPU ms, frames]. */
@@ -280,7 +319,7 @@ const gstProbe = buildGstProbe(root, out);
 const wakeFloorBuilt = spawnSync('cc', ['-std=gnu11', '-O2', '-Wall', '-Wextra', '-Werror', join(root, 'bench/c/wake-floor.c'), '-o', join(out, 'wake-floor')], { stdio: 'inherit' }).status === 0;
 if (!existsSync(C_PRODUCE)) throw new Error('npm run bench needs libvidbus: make -C libvidbus');
 const hasPipeWire = gstProbe !== undefined && spawnSync('sh', ['-c', 'command -v pipewire && command -v wireplumber && gst-inspect-1.0 pipewiresink'], { stdio: 'ignore' }).status === 0;
-if (hasPipeWire && modes.some((m) => m !== 'max')) session = await DesktopSession.start({ portal: false });
+if (hasPipeWire && tables.includes('consumers') && modes.some((m) => m !== 'max')) session = await DesktopSession.start({ portal: false });
 
 const missing = [!gstProbe && 'GStreamer (libgstreamer1.0-dev)', !hasPipeWire && 'PipeWire (pipewire, wireplumber, gstreamer1.0-pipewire)', !wakeFloorBuilt && 'the wake floor'].filter(Boolean);
 console.log(`vidbus benchmark  node ${process.version}  load ${loadavg()[0]!.toFixed(2)}  ${seconds} s per run${missing.length ? `  (not measured, missing: ${missing.join(', ')})` : ''}`);
@@ -293,7 +332,7 @@ interface Targets {
 const targets: Targets[] = [];
 
 try {
-  for (const mode of modes.filter((m) => m !== 'max')) {
+  for (const mode of modes.filter((m) => m !== 'max' && tables.includes('consumers'))) {
     const fps = Number(mode);
     console.log(`\n**Paced, ${fps} fps** (consumer CPU: the consumer process alone; C floor: all its processes)\n`);
     console.log('| frame | consumers | transport | frames/s | p50 µs | p99 µs | max µs | consumer CPU ms/frame | p50 vs C floor |');
@@ -350,6 +389,28 @@ if (targets.length) {
     console.log(
       `| ${t.label} | ${own(bus)} | ${own(sub)} | ${optimised ? own(optimised) : 'n/a'} | ${minimal ? own(minimal) : 'n/a'} | ${shm ? `${ratio(bus.cpuMsPerFrame, shm.cpuMsPerFrame)}, ${ratio(sub.cpuMsPerFrame, shm.cpuMsPerFrame)}${minimal ? `, ${ratio(minimal.cpuMsPerFrame, shm.cpuMsPerFrame)}` : ''}` : 'n/a'} | ${fast && shm ? ratio(fast.p50Us, shm.p50Us) : 'n/a'} | ${fast && shm ? ratio(fast.p99Us, shm.p99Us) : 'n/a'} | ${fast?.spinUsPerFrame !== undefined ? fmt(fast.spinUsPerFrame) : 'n/a'} | ${t.fourConsumers ? ratio(t.fourConsumers.p50Us, bus.p50Us) : 'n/a'} |`,
     );
+  }
+}
+
+// The producer's side of a paced stream: its publish call and its CPU.
+const pacedModes = modes.filter((m) => m !== 'max').map(Number);
+if (pacedModes.length && tables.includes('producers')) {
+  console.log('\n**Producer, paced** (one Node consumer asleep on its wake socket, so every publish sends it a wake; publish µs: loan to the return of publish, without drawing; CPU: the producer process alone)\n');
+  console.log('| frame | fps | producer | publish p50 µs | publish p99 µs | producer CPU ms/frame | p50 vs C |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const fps of pacedModes) {
+    for (const [w, h] of sizes) {
+      const c = await pacedProducer(fps, (name) => [C_PRODUCE, [name, '-s', `${w}x${h}`, '-f', 'RGBA', '-r', String(fps), '-n', String(paced(fps)), '-l', '8', '-w', '1', '-z', '-t']]);
+      const node = (idle: string[]) => pacedProducer(fps, (name) => [process.execPath, [join(here, 'producer-node.js'), name, `${w}x${h}`, String(fps), String(paced(fps)), ...idle]]);
+      const rows = [
+        ['vidbus, Node loan() + publish()', await node([])],
+        ['Node paced loop alone (no publish)', await node(['--idle'])],
+        ['vidbus, C (libvidbus)', c],
+      ] as const;
+      for (const [name, r] of rows) {
+        console.log(`| ${w}x${h} | ${fps} | ${name} | ${fmt(r.p50Us, 1)} | ${fmt(r.p99Us, 1)} | ${r.cpuMsPerFrame.toFixed(3)} | ${ratio(r.p50Us, c.p50Us)} |`);
+      }
+    }
   }
 }
 

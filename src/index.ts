@@ -14,7 +14,7 @@
 export { createProducer, Producer, LoanedFrame } from './bus/producer.js';
 export type { ProducerOptions, PublishOptions, ProducerStats, SharedSlot } from './bus/producer.js';
 export { openConsumer, Consumer } from './bus/consumer.js';
-export { warmUpConsumers } from './bus/warm-up.js';
+export { warmUp } from './bus/warm-up.js';
 export type { ConsumerOptions, ConsumerStats, ConsumerEvents, NextOptions, LostReason, SubscribeOptions, Subscription, Wakeup } from './bus/consumer.js';
 export type { EarlyWakeStats } from './bus/early-wake.js';
 export { Frame } from './bus/frame.js';

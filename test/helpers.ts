@@ -15,6 +15,21 @@ export function shmEntries(prefix: string): string[] {
   return readdirSync('/dev/shm').filter((f) => f.startsWith(`vidbus-${prefix}`));
 }
 
+/**
+ * Stops a producer process the way a user would, so it removes its stream:
+ * SIGTERM unless it has exited, then waits for it (SIGKILL after `graceMs`).
+ * A SIGKILL right after its stream ended could land between the end and the
+ * removal of its files and leave them behind.
+ */
+export async function stopProcess(child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
 const here = dirname(fileURLToPath(import.meta.url));
 export function fixture(name: string): string {
   return join(here, 'fixtures', `${name}.js`);

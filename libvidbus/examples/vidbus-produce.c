@@ -1,7 +1,7 @@
 /* vidbus-produce: publish frames from C. A test pattern whose every byte
  * is predictable (tests compare it across languages), or stdin.
  *
- *   vidbus-produce <stream> [-s WxH] [-f FORMAT] [-r FPS] [-n COUNT] [-m] [-i] [-l SLOTS] [-T] [-w K] [-z]
+ *   vidbus-produce <stream> [-s WxH] [-f FORMAT] [-r FPS] [-n COUNT] [-m] [-i] [-l SLOTS] [-T] [-w K] [-z] [-t]
  *     -s WxH     frame size (default 320x240)
  *     -f FORMAT  RGBA, NV12, I420, YUYV, ... or MJPEG/H264/HEVC with -i (default RGBA)
  *     -r FPS     frames per second (default 30; 0: as fast as possible)
@@ -12,6 +12,11 @@
  *     -l SLOTS   ring slots (default 4)
  *     -z         publish slots as they are, without filling them (benchmarks of the bus alone)
  *     -w K       wait (up to 10 s) until K consumers are attached before publishing
+ *     -t         timings: the summary adds how long each publish took (from the loan
+ *                to the publish's return, microseconds, "publishUs"; with -z the
+ *                bus's own work, without drawing) and this
+ *                process's CPU time over frames 11 to the last ("cpuMs",
+ *                "cpuFrames"), for npm run bench (needs -n)
  *     -T         stamp frame n with capture time n ms + 42 ns (monotonic) and 10^18 + n ns
  *                (wall clock), so that tests can check timestamps travel intact
  * Frame n of the pattern has byte i = (n * 7 + i * 13) & 0xff. Prints one
@@ -20,6 +25,7 @@
 #define _GNU_SOURCE /* getopt that takes options after the stream name */
 #include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -37,8 +43,19 @@ static void on_signal(int sig)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: vidbus-produce <stream> [-s WxH] [-f FORMAT] [-r FPS] [-n COUNT] [-m] [-i] [-l SLOTS] [-T] [-w K] [-z]\n");
+    fprintf(stderr, "usage: vidbus-produce <stream> [-s WxH] [-f FORMAT] [-r FPS] [-n COUNT] [-m] [-i] [-l SLOTS] [-T] [-w K] [-z] [-t]\n");
     return 2;
+}
+
+/* The first frames are start-up (first touches of code and memory): the
+ * CPU column of -t starts after them, as npm run bench's consumers do. */
+enum { TIMING_WARM_UP = 10 };
+
+static double cpu_ms(void)
+{
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 + (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3;
 }
 
 static int read_exactly(uint8_t *to, size_t n)
@@ -57,9 +74,9 @@ int main(int argc, char **argv)
     unsigned width = 320, height = 240, slots = 4;
     double fps = 30;
     long count = -1;
-    int meta = 0, from_stdin = 0, fixed_times = 0, wait_for = 0, no_fill = 0, opt;
+    int meta = 0, from_stdin = 0, fixed_times = 0, wait_for = 0, no_fill = 0, timings = 0, opt;
     vidbus_format format = VIDBUS_FORMAT_RGBA;
-    while ((opt = getopt(argc, argv, "s:f:r:n:mil:Tw:z")) != -1) {
+    while ((opt = getopt(argc, argv, "s:f:r:n:mil:Tw:zt")) != -1) {
         switch (opt) {
         case 's': if (sscanf(optarg, "%ux%u", &width, &height) != 2) return usage(); break;
         case 'f': format = vidbus_format_from_name(optarg); if (format == VIDBUS_FORMAT_UNKNOWN) return usage(); break;
@@ -71,11 +88,13 @@ int main(int argc, char **argv)
         case 'T': fixed_times = 1; break;
         case 'w': wait_for = atoi(optarg); break;
         case 'z': no_fill = 1; break;
+        case 't': timings = 1; break;
         default: return usage();
         }
     }
     if (optind != argc - 1) return usage();
     if (vidbus_format_is_encoded(format) && !from_stdin) return usage();
+    if (timings && (count <= TIMING_WARM_UP || count > 10000000)) return usage();
     vidbus_producer_options o;
     vidbus_producer_options_init(&o);
     o.width = width;
@@ -106,7 +125,16 @@ int main(int argc, char **argv)
     int64_t period = fps > 0 ? (int64_t)(1e9 / fps) : 0, next = vidbus_now_ns();
     long n = 0;
     int exit_code = 0;
+    double *took_us = timings ? calloc((size_t)count, sizeof(double)) : NULL;
+    double cpu_from = 0;
+    if (timings && took_us == NULL) {
+        fprintf(stderr, "vidbus-produce: out of memory\n");
+        vidbus_producer_close(p);
+        return 3;
+    }
     for (; !stop && (count < 0 || n < count); n++) {
+        if (timings && n == TIMING_WARM_UP) cpu_from = cpu_ms();
+        int64_t loaned_at = vidbus_now_ns();
         vidbus_loan loan;
         vidbus_producer_loan(p, &loan);
         uint32_t size = layout->frame_bytes;
@@ -145,6 +173,7 @@ int main(int argc, char **argv)
                 exit_code = 3;
                 break;
             }
+            if (took_us != NULL) took_us[n] = (double)(vidbus_now_ns() - loaned_at) / 1e3;
         }
         if (period > 0) {
             next += period;
@@ -154,7 +183,15 @@ int main(int argc, char **argv)
     }
     vidbus_producer_stats s;
     vidbus_producer_get_stats(p, &s);
-    printf("{\"type\":\"summary\",\"published\":%llu,\"dropped\":%llu}\n", (unsigned long long)s.published, (unsigned long long)s.dropped);
+    printf("{\"type\":\"summary\",\"published\":%llu,\"dropped\":%llu", (unsigned long long)s.published, (unsigned long long)s.dropped);
+    if (timings) {
+        long counted = n > TIMING_WARM_UP ? n - TIMING_WARM_UP : 0;
+        printf(",\"cpuMs\":%.3f,\"cpuFrames\":%ld,\"publishUs\":[", counted > 0 ? cpu_ms() - cpu_from : 0.0, counted);
+        for (long i = 0; i < counted; i++) printf("%s%.2f", i ? "," : "", took_us[TIMING_WARM_UP + i]);
+        printf("]");
+    }
+    printf("}\n");
+    free(took_us);
     vidbus_producer_close(p);
     return exit_code;
 }

@@ -25,7 +25,6 @@ interface Liveness {
 
 export class ConsumerTable {
   private readonly liveness: Liveness[];
-  private readonly held = new Set<bigint>();
 
   constructor(
     private readonly ctl: CtlViews,
@@ -65,18 +64,21 @@ export class ConsumerTable {
     return this.active(i) && !this.knownDead(i);
   }
 
-  /** Sequences held by consumers not known to be dead. Reuses one Set. */
-  heldSequences(): Set<bigint> {
-    const held = this.held;
-    held.clear();
+  /**
+   * Marks in `held` (one byte per slot, cleared first) the slots whose
+   * sequence in `slotSeqs` a consumer not known to be dead holds. Allocates
+   * nothing: the producer runs it on every loan.
+   */
+  markHeldSlots(slotSeqs: BigInt64Array, slotCount: number, held: Uint8Array): void {
+    held.fill(0, 0, slotCount);
     for (let i = 0; i < this.recordCount; i++) {
       if (!this.considered(i)) continue;
       for (let h = 0; h < HOLDS_PER_RECORD; h++) {
         const seq = Atomics.load(this.ctl.i64, CtlViews.holdSeq(i, h));
-        if (seq > 0n) held.add(seq);
+        if (seq <= 0n) continue;
+        for (let slot = 0; slot < slotCount; slot++) if (slotSeqs[slot] === seq) held[slot] = 1;
       }
     }
-    return held;
   }
 
   /** The re-check after marking a slot SEQ_WRITING (see holds.ts). */
@@ -127,7 +129,7 @@ export class ConsumerTable {
       const l = this.liveness[i]!;
       const stale = force || l.generation !== this.generation(i) || nowMs - l.checkedAtMs >= LIVENESS_RECHECK_MS;
       if (stale && !this.checkAlive(i, nowMs)) {
-        // Dead owner: its holds no longer count (heldSequences skips it).
+        // Dead owner: its holds no longer count (markHeldSlots skips it).
         for (let h = 0; h < HOLDS_PER_RECORD; h++) if (Atomics.load(this.ctl.i64, CtlViews.holdSeq(i, h)) > 0n) freed++;
         continue;
       }

@@ -41,7 +41,7 @@ import type { StreamDescription } from './header.js';
 import { CtlViews, DataViews } from './views.js';
 import { SocketSleeper, type Sleeper } from './wake.js';
 import { EarlyWake, type EarlyWakeStats } from './early-wake.js';
-import { warmUpConsumers } from './warm-up.js';
+import { warmUp } from './warm-up.js';
 import type { PreciseTimer } from '../native/precise-timer.js';
 
 /** Options of openConsumer(). */
@@ -892,7 +892,7 @@ export async function openConsumer(name: string, options: ConsumerOptions = {}):
   const wakeup = checkOneOf('wakeup', options.wakeup ?? 'auto', ['auto', 'futex', 'poll'] as const);
   // In the background: attaching must not wait for it (a stream may be
   // short), and frames that come meanwhile are delivered between its steps.
-  void warmUpConsumers();
+  void warmUp();
   const result = await attach(name, policy, openTimeoutMs);
   if (result === 'missing' && !follow) throw streamNotFound(name);
   return new Consumer(name, policy, follow, openTimeoutMs, livenessIntervalMs, wakeup, result === 'missing' ? undefined : result);

@@ -44,6 +44,7 @@ import { ctlPath, dataPath, tempDataPath, validateStreamName } from './names.js'
 import { checkBoolean, checkInteger, invalidOption, rejectUnknownOptions } from '../util/options.js';
 import { streamPermissions } from './permissions.js';
 import { sweepOrphanedTemps, reclaimStream } from './reclaim.js';
+import { warmUp } from './warm-up.js';
 import { DataViews, CtlViews } from './views.js';
 import { planeViews, slotViews } from './planes.js';
 
@@ -108,6 +109,12 @@ export interface PublishOptions {
   /** up to 192 bytes of user metadata */
   meta?: Uint8Array;
 }
+
+/** How often publish() sweeps the consumer records. */
+const SWEEP_EVERY_NS = 250_000_000n;
+
+/** The default of publish() and write(): one shared object, so a call without options allocates none. */
+const NO_OPTIONS: PublishOptions = Object.freeze({});
 
 /** What a producer counted since it was created. */
 export interface ProducerStats {
@@ -252,9 +259,11 @@ export class Producer {
   private seq = 0n;
   private published = 0;
   private dropped = 0;
-  private lastSweepMs = 0;
-  /** pickSlot()'s scratch: slots it tried and found held */
-  private readonly triedSlots = new Uint8Array(MAX_SLOTS);
+  /** CLOCK_MONOTONIC ns of the last sweep */
+  private lastSweepNs = 0n;
+  /** pickSlot()'s scratch: each slot's sequence, and 1 for slots held or tried */
+  private readonly slotSeqs = new BigInt64Array(MAX_SLOTS);
+  private readonly unavailable = new Uint8Array(MAX_SLOTS);
   /** the socket wakes are sent from, opened on the first consumer asleep on one */
   private wakeSender = -1;
   private readonly sendWake = (token: bigint): void => {
@@ -312,16 +321,18 @@ export class Producer {
   /** Oldest slot that is neither the latest, loaned, nor held. */
   private pickSlot(): number {
     const latest = Atomics.load(this.data.i32, DataViews.latestSlot);
-    const held = this.consumers.heldSequences();
+    const seqs = this.slotSeqs;
+    const unavailable = this.unavailable;
+    // Only this producer writes the slots' sequences: a plain read is exact.
+    for (let s = 0; s < this.slotCount; s++) seqs[s] = this.data.i64[DataViews.descSeq(s)]!;
+    this.consumers.markHeldSlots(seqs, this.slotCount, unavailable);
     // Few slots (<= 64): repeated minimum search, no allocation.
-    const tried = this.triedSlots.fill(0);
     for (;;) {
       let best = -1;
       let bestSeq = 0n;
       for (let s = 0; s < this.slotCount; s++) {
-        if (s === latest || this.loaned[s] !== undefined || tried[s] === 1) continue;
-        const seq = this.slotSeq(s);
-        if (seq > 0n && held.has(seq)) continue;
+        if (s === latest || this.loaned[s] !== undefined || unavailable[s] === 1) continue;
+        const seq = seqs[s]!;
         if (best < 0 || seq < bestSeq) {
           best = s;
           bestSeq = seq;
@@ -329,14 +340,14 @@ export class Producer {
       }
       if (best < 0) return -1;
       if (this.claim(best)) return best;
-      tried[best] = 1;
+      unavailable[best] = 1; // held after all (the re-check in claim())
     }
   }
 
-  private maybeSweep(force: boolean): void {
-    const now = Date.now();
-    if (!force && now - this.lastSweepMs < 250) return;
-    this.lastSweepMs = now;
+  /** Sweeps (liveness, hold lifespans) when forced or when the last sweep is `SWEEP_EVERY_NS` old at `now`. */
+  private maybeSweep(force: boolean, now = monoNs()): void {
+    if (!force && now - this.lastSweepNs < SWEEP_EVERY_NS) return;
+    this.lastSweepNs = now;
     this.consumers.sweep(force);
   }
 
@@ -346,7 +357,6 @@ export class Producer {
    */
   loan(): LoanedFrame | null {
     this.assertOpen();
-    this.maybeSweep(false);
     let slot = this.pickSlot();
     if (slot < 0) {
       // Everything is held: take back holds of dead consumers and holds
@@ -390,9 +400,13 @@ export class Producer {
   }
 
   /** Publishes a loaned frame; returns its sequence number. */
-  publish(frame: LoanedFrame, options: PublishOptions = {}): number {
+  publish(frame: LoanedFrame, options: PublishOptions = NO_OPTIONS): number {
     this.assertOpen();
-    const size = options.size ?? this.layout.frameBytes;
+    return this.publishSized(frame, options.size ?? this.layout.frameBytes, options);
+  }
+
+  /** publish() with the payload size decided (write() knows it from its bytes). */
+  private publishSized(frame: LoanedFrame, size: number, options: PublishOptions): number {
     const raw = this.layout.planes.length > 0;
     if (!Number.isInteger(size) || size < 0 || size > this.layout.frameBytes || (raw && size !== this.layout.frameBytes)) {
       throw new VidbusError(
@@ -427,11 +441,15 @@ export class Producer {
     Atomics.store(i64, DataViews.lastPublish, now);
     this.published++;
     this.notify();
+    // After the wake, so it never delays a frame: holds past their lifespan
+    // and dead consumers' holds are free again by the next loan (which
+    // sweeps at once when it finds every slot held).
+    this.maybeSweep(false, now);
     return Number(seq);
   }
 
   /** Publishes a copy of `bytes`: the one-copy convenience. Returns the sequence, or null if dropped. */
-  write(bytes: Uint8Array, options: PublishOptions = {}): number | null {
+  write(bytes: Uint8Array, options: PublishOptions = NO_OPTIONS): number | null {
     this.assertOpen();
     if (!(bytes instanceof Uint8Array)) throw invalidOption('bytes', 'a Uint8Array (or Buffer)', bytes);
     const raw = this.layout.planes.length > 0;
@@ -445,7 +463,7 @@ export class Producer {
     const frame = this.loan();
     if (frame === null) return null;
     frame.data.set(bytes);
-    return this.publish(frame, { ...options, size: bytes.length });
+    return this.publishSized(frame, bytes.length, options);
   }
 
   /** Gives a loaned frame back without publishing it. */
@@ -571,7 +589,10 @@ export function createPrivateProducer(name: string, options: ProducerOptions): {
   return { producer: new Producer(name, v, -1, -1, mapping, ctlMapping), mapping, ctlMapping };
 }
 
-/** Creates a stream and becomes its producer: `using p = await createProducer('cam0', { width: 1280, height: 720, format: 'RGBA' })`. */
+/**
+ * Creates a stream and becomes its producer: `using p = await createProducer('cam0', { width: 1280, height: 720, format: 'RGBA' })`.
+ * The first call in a process also starts warming the publish path up in the background (0.1-0.2 s, once; see warm-up.ts; `VIDBUS_WARM_UP_ROUNDS=0` turns it off).
+ */
 export async function createProducer(name: string, options: ProducerOptions): Promise<Producer> {
   validateStreamName(name);
   const v = validate(options);
@@ -620,6 +641,8 @@ export async function createProducer(name: string, options: ProducerOptions): Pr
 
     const producer = new Producer(name, v, dataFd, ctlFd, mapping, ctlMapping);
     registerExitCleanup(producer, v.handleSignals);
+    // The publish path gets optimised before camera rates would (warm-up.ts).
+    void warmUp();
     return producer;
   } catch (e) {
     mapping?.release();

@@ -1,11 +1,12 @@
 /**
- * Warming the consumer's per-frame path before the first real frame.
+ * Warming the per-frame paths of consumers and producers before the first
+ * real frame.
  *
  * At 30-60 frames a second V8 takes a minute or more to optimise the code
  * a consumer runs per frame, and until then that code costs tens of
  * microseconds a frame more (docs/architecture.md, "Per-frame cost";
- * `npm run bench` measures both). So the first openConsumer() of a
- * process starts running the whole path in the background (it does not
+ * `npm run bench` measures both). So the first openConsumer() or
+ * createProducer() of a process starts running the whole path in the background (it does not
  * wait for it: a stream may be short, and real frames that arrive
  * meanwhile are delivered between its steps), subscribe() and `for await`, over a
  * private stream: a real Producer and Consumer over anonymous memory (no
@@ -24,6 +25,7 @@ import { readHeader } from './header.js';
 import { createPrivateProducer, type Producer } from './producer.js';
 import { CtlViews } from './views.js';
 import { Mapping } from '../native/shm.js';
+import { monoNs } from '../util/clock.js';
 
 /** Frames per API: enough for V8 to optimise the per-frame functions (test/bus/warm-up.test.ts checks it does); VIDBUS_WARM_UP_ROUNDS=0 turns the warm-up off. */
 const ROUNDS = Number(process.env.VIDBUS_WARM_UP_ROUNDS ?? 1000);
@@ -35,10 +37,11 @@ let warming: Promise<void> | undefined;
 
 /**
  * Runs the warm-up once per process; later calls wait for that one. Never
- * rejects. openConsumer() starts it without waiting; a latency-critical
- * program awaits it first, so no frame of its own meets unoptimised code.
+ * rejects. openConsumer() and createProducer() start it without waiting;
+ * a latency-critical program awaits it first, so no frame of its own
+ * meets unoptimised code.
  */
-export function warmUpConsumers(): Promise<void> {
+export function warmUp(): Promise<void> {
   warming ??= run().catch(() => undefined);
   return warming;
 }
@@ -92,12 +95,17 @@ async function session(rounds: number, policy: Policy, deadline: number): Promis
 
 let published = 0;
 
+/** A 64x16 RGBA frame for write(). */
+const WRITTEN = new Uint8Array(64 * 16 * 4);
+
 /**
  * Publishes from the event loop, so the consumer is asleep when the frame
  * lands. Every 16th time two frames: the consumer takes two in one wake
  * (with policy 'latest', one skipped and counted missed), so those
  * branches are optimised too and a real stream's first skip does not undo
- * the optimisation.
+ * the optimisation. The producer's calls vary as real ones do (with and
+ * without a capture time, write() as well as loan() + publish()), so a
+ * producer's own publish path comes out optimised too.
  */
 function publishLater(producer: Producer): void {
   setImmediate(() => {
@@ -105,8 +113,12 @@ function publishLater(producer: Producer): void {
     if (producer.isClosed) return;
     try {
       for (let n = ++published % 16 === 0 ? 2 : 1; n > 0; n--) {
+        if (published % 8 === 3) {
+          producer.write(WRITTEN, { timestamp: monoNs() });
+          continue;
+        }
         const frame = producer.loan();
-        if (frame) producer.publish(frame);
+        if (frame) producer.publish(frame, published % 2 === 0 ? { timestamp: monoNs(), keyframe: true } : undefined);
       }
     } catch {
       // Never let the warm-up throw where nobody catches it.

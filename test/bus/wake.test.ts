@@ -15,7 +15,7 @@ import { createProducer, openConsumer, type Consumer, type Frame, type Producer,
 import { C_CONSUME, C_PRODUCE, consumeCommand, Peer } from '../../conformance/peers.js';
 import { CTL_HEADER_BYTES, H, R } from '../../src/bus/layout.js';
 import { ctlPath, dataPath } from '../../src/bus/names.js';
-import { shmEntries, spawnChild, uniqueName, type Child } from '../helpers.js';
+import { shmEntries, spawnChild, stopProcess, uniqueName, type Child } from '../helpers.js';
 
 const producers: Producer[] = [];
 const consumers: Consumer[] = [];
@@ -155,7 +155,7 @@ describe('wake-ups', () => {
       assert.ok(seqs.length >= 55, `got ${seqs.length} of 60 frames`);
       assert.equal(seqs.at(-1), 60);
     } finally {
-      producer.kill('SIGKILL');
+      await stopProcess(producer);
     }
   });
 
@@ -202,7 +202,7 @@ describe("the low-latency mode (wakeup: 'poll')", () => {
       await consumer.subscribe((frame) => void seqs.push(frame.seq)).done;
       return { seqs, consumer };
     } finally {
-      producer.kill('SIGKILL');
+      await stopProcess(producer);
     }
   }
 

@@ -1,8 +1,9 @@
 /**
- * The consumer warm-up (src/bus/warm-up.ts): it must leave nothing behind,
- * run once per process, not touch a real consumer's counts, and actually
- * get V8 to optimise the per-frame path (checked with V8's own status
- * bits in a child started with --allow-natives-syntax).
+ * The warm-up (src/bus/warm-up.ts): it must leave nothing behind, run once
+ * per process, not touch a real consumer's counts, and actually get V8 to
+ * optimise the per-frame paths of consumers and producers (checked with
+ * V8's own status bits in a child started with --allow-natives-syntax),
+ * started by createProducer() as well as by openConsumer().
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,22 +13,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createProducer, openConsumer } from '../../src/index.js';
-import { warmUpConsumers } from '../../src/bus/warm-up.js';
+import { warmUp } from '../../src/bus/warm-up.js';
 import { uniqueName } from '../helpers.js';
 
 const openFds = () => readdirSync('/proc/self/fd').length;
 const warmUpFiles = () => readdirSync('/dev/shm').filter((f) => f.includes('warm-up'));
 
-describe('the consumer warm-up', () => {
+describe('the warm-up', () => {
   it('leaves no file, descriptor or timer behind, and runs once per process', async () => {
     const fds = openFds();
     const started = performance.now();
-    await warmUpConsumers();
+    await warmUp();
     const took = performance.now() - started;
     assert.deepEqual(warmUpFiles(), [], 'nothing in /dev/shm');
     assert.equal(openFds(), fds, 'every descriptor it opened is closed');
     const again = performance.now();
-    await warmUpConsumers();
+    await warmUp();
     assert.ok(performance.now() - again < Math.max(5, took / 10), 'the second call waits for the first and does not run again');
   });
 
@@ -53,26 +54,58 @@ describe('the consumer warm-up', () => {
     }
   });
 
-  it('gets V8 to optimise the per-frame path (take, pumpFor, next) before any real frame', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vidbus-warm-'));
-    try {
-      const script = join(dir, 'status.mjs');
-      const src = (file: string) => pathToFileURL(join(import.meta.dirname, '..', '..', 'src', 'bus', file)).href;
-      writeFileSync(
-        script,
-        `import { warmUpConsumers } from '${src('warm-up.js')}';
+  // loan() and write() are thin: inside the warm-up V8 inlines them into the
+  // optimised code that calls them, so they themselves stop at baseline
+  // (Sparkplug) code; what they run (pickSlot, publishSized) is optimised.
+  it('gets V8 to optimise the per-frame paths (take, pumpFor, next; publish and what loan and write run) before any real frame', () => {
+    const out = inChild(`import { warmUp } from '${src('warm-up.js')}';
 import { Consumer } from '${src('consumer.js')}';
-await warmUpConsumers();
+import { Producer } from '${src('producer.js')}';
+await warmUp();
 %WaitForBackgroundOptimization();
 const status = {};
-for (const name of ['take', 'pumpFor', 'next']) status[name] = (%GetOptimizationStatus(Consumer.prototype[name]) & 16) !== 0;
+for (const name of ['take', 'pumpFor', 'next']) status[name] = optimised(Consumer.prototype[name]);
+for (const name of ['publish', 'publishSized', 'pickSlot']) status[name] = optimised(Producer.prototype[name]);
+for (const name of ['loan', 'write']) status[name] = compiled(Producer.prototype[name]);
 console.log(JSON.stringify(status));
-`,
-      );
-      const out = execFileSync(process.execPath, ['--allow-natives-syntax', script], { encoding: 'utf8', timeout: 60_000 });
-      assert.deepEqual(JSON.parse(out.trim()), { take: true, pumpFor: true, next: true }, 'V8 status bit 4 (optimised) on each');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+`);
+    assert.deepEqual(out, { take: true, pumpFor: true, next: true, publish: true, publishSized: true, pickSlot: true, loan: true, write: true }, 'V8 status bit 4 (optimised), or for loan and write bit 4 or 15 (baseline)');
+  });
+
+  it('is started by createProducer(): a producer-only process gets its publish path optimised', () => {
+    const out = inChild(`import { createProducer } from '${src('producer.js')}';
+import { Producer } from '${src('producer.js')}';
+const producer = await createProducer('${uniqueName('warm-producer')}', { width: 16, height: 8, format: 'GRAY8' });
+try {
+  // No warmUp() call: createProducer() must have started it.
+  for (let i = 0; i < 100 && !optimised(Producer.prototype.publish); i++) await new Promise((r) => setTimeout(r, 30));
+  %WaitForBackgroundOptimization();
+  console.log(JSON.stringify({ loan: compiled(Producer.prototype.loan), publish: optimised(Producer.prototype.publish), pickSlot: optimised(Producer.prototype.pickSlot) }));
+} finally {
+  producer.close();
+}
+`);
+    assert.deepEqual(out, { loan: true, publish: true, pickSlot: true });
   });
 });
+
+const src = (file: string) => pathToFileURL(join(import.meta.dirname, '..', '..', 'src', 'bus', file)).href;
+
+/**
+ * Runs an ES module in a Node with --allow-natives-syntax and parses the
+ * JSON line it prints. Its `optimised(f)`: V8's status bit 4 (Maglev or
+ * TurboFan code); `compiled(f)`: that or bit 15 (Sparkplug baseline code),
+ * i.e. no longer interpreted.
+ */
+function inChild(body: string): unknown {
+  const dir = mkdtempSync(join(tmpdir(), 'vidbus-warm-'));
+  try {
+    const script = join(dir, 'status.mjs');
+    writeFileSync(script, `const optimised = (f) => (%GetOptimizationStatus(f) & 16) !== 0;
+const compiled = (f) => (%GetOptimizationStatus(f) & (16 | 32768)) !== 0;
+${body}`);
+    return JSON.parse(execFileSync(process.execPath, ['--allow-natives-syntax', script], { encoding: 'utf8', timeout: 60_000 }).trim());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
