@@ -27,13 +27,35 @@ import { CtlViews } from './views.js';
 import { Mapping } from '../native/shm.js';
 import { monoNs } from '../util/clock.js';
 
-/** Frames per API: enough for V8 to optimise the per-frame functions (test/bus/warm-up.test.ts checks it does); VIDBUS_WARM_UP_ROUNDS=0 turns the warm-up off. */
-const ROUNDS = Number(process.env.VIDBUS_WARM_UP_ROUNDS ?? 1000);
+/**
+ * Frames per API in the long round: enough for V8 to optimise the
+ * per-frame functions (test/bus/warm-up.test.ts checks it does). With 1000,
+ * next() was marked for optimisation only at the very end about one time in
+ * three and stayed unoptimised. VIDBUS_WARM_UP_ROUNDS=0 turns the warm-up off.
+ */
+const ROUNDS = Number(process.env.VIDBUS_WARM_UP_ROUNDS ?? 1500);
 
 /** The most the warm-up may take (it normally takes 0.1-0.2 s). */
 const BUDGET_MS = 2000;
 
 let warming: Promise<void> | undefined;
+
+/**
+ * One object of each kind the per-frame paths handle, kept for the life of
+ * the process (the last of its kind; closed, their mappings unmapped).
+ * V8's optimised code refers weakly to the hidden classes ("maps") of the
+ * objects it saw, and a map dies with the last object that has it, taking
+ * all the code that depends on it along (`--trace-deopt`: "reason: weak
+ * objects"). A consumer releases each frame before the next one comes and
+ * a producer publishes each loaned frame at once, so at most GCs not one
+ * Frame or LoanedFrame is alive: without these, the first full GC after
+ * the warm-up (a few milliseconds later; its mappings count as external
+ * memory) threw away the optimised take(), pumpFor(), Frame.release(),
+ * publish() and pickSlot(), and they ran unoptimised for minutes.
+ * test/bus/warm-up.test.ts checks that they stay optimised through GCs.
+ */
+const specimens = new Map<string, object>();
+const keep = (kind: string, object: object): void => void specimens.set(kind, object);
 
 /**
  * Runs the warm-up once per process; later calls wait for that one. Never
@@ -72,17 +94,23 @@ async function session(rounds: number, policy: Policy, deadline: number): Promis
   const name = `warm-up-${process.pid}`;
   const { producer, mapping, ctlMapping } = createPrivateProducer(name, { width: 64, height: 16, format: 'RGBA', slots: 4, handleSignals: false });
   let consumer: Consumer | undefined;
+  keep('producer', producer);
+  keep('mapping', mapping);
+  keep('ctlMapping', ctlMapping);
   try {
     // The consumer's own references, as attach() would hold them.
     mapping.retain();
     ctlMapping.retain();
     const desc = readHeader(mapping.buffer, name, mapping.length);
     activateRecord(new CtlViews(ctlMapping.buffer, desc.maxConsumers), 0, policy);
-    consumer = new Consumer(name, policy, false, 2000, 250, 'auto', new Attachment(desc, -1, -1, mapping, ctlMapping, 0));
+    const attachment = new Attachment(desc, -1, -1, mapping, ctlMapping, 0);
+    consumer = new Consumer(name, policy, false, 2000, 250, 'auto', attachment);
+    keep('consumer', consumer);
+    keep('attachment', attachment);
     const ending = consumer;
     const timer = setTimeout(() => ending.close(), Math.max(0, deadline - performance.now()));
     try {
-      await bySubscription(consumer, producer, rounds);
+      await bySubscription(consumer, producer, rounds, policy === 'every');
       if (!consumer.isClosed) await byIteration(consumer, producer, rounds);
     } finally {
       clearTimeout(timer);
@@ -114,11 +142,19 @@ function publishLater(producer: Producer): void {
     try {
       for (let n = ++published % 16 === 0 ? 2 : 1; n > 0; n--) {
         if (published % 8 === 3) {
-          producer.write(WRITTEN, { timestamp: monoNs() });
+          const options = { timestamp: monoNs() };
+          keep('write options', options);
+          producer.write(WRITTEN, options);
           continue;
         }
         const frame = producer.loan();
-        if (frame) producer.publish(frame, published % 2 === 0 ? { timestamp: monoNs(), keyframe: true } : undefined);
+        if (frame === null) continue;
+        keep('loaned frame', frame);
+        if (published % 2 === 0) {
+          const options = { timestamp: monoNs(), keyframe: true };
+          keep('publish options', options);
+          producer.publish(frame, options);
+        } else producer.publish(frame);
       }
     } catch {
       // Never let the warm-up throw where nobody catches it.
@@ -126,12 +162,32 @@ function publishLater(producer: Producer): void {
   });
 }
 
-async function bySubscription(consumer: Consumer, producer: Producer, rounds: number): Promise<void> {
+/**
+ * subscribe() with one of two callbacks, a different one in the first
+ * session. A real program's callback is yet another function: had V8 only
+ * ever seen one here, it would inline that one into pumpFor() and throw
+ * the code away at the first real frame (`--trace-deopt`: "wrong feedback
+ * cell"), to optimise it again only seconds later. Two make the call
+ * generic from the start.
+ */
+async function bySubscription(consumer: Consumer, producer: Producer, rounds: number, first: boolean): Promise<void> {
   let received = 0;
-  const sub = consumer.subscribe(() => {
+  const next = (): void => {
     if (++received >= rounds) sub.close();
     else publishLater(producer);
-  });
+  };
+  const sub = consumer.subscribe(
+    first
+      ? (frame) => {
+          keep('frame', frame);
+          next();
+        }
+      : (frame) => {
+          next();
+          keep('frame', frame);
+        },
+  );
+  keep('subscription', sub);
   publishLater(producer);
   await sub.done;
 }
@@ -140,7 +196,7 @@ async function byIteration(consumer: Consumer, producer: Producer, rounds: numbe
   let received = 0;
   publishLater(producer);
   for await (const frame of consumer) {
-    void frame;
+    keep('frame', frame);
     if (++received >= rounds) break;
     publishLater(producer);
   }

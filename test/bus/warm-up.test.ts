@@ -72,6 +72,30 @@ console.log(JSON.stringify(status));
     assert.deepEqual(out, { take: true, pumpFor: true, next: true, publish: true, publishSized: true, pickSlot: true, loan: true, write: true }, 'V8 status bit 4 (optimised), or for loan and write bit 4 or 15 (baseline)');
   });
 
+  it('keeps that code through full GCs, when the warm-up\'s own objects are garbage (V8 drops code whose maps died)', () => {
+    const out = inChild(
+      `import { warmUp } from '${src('warm-up.js')}';
+import { Consumer } from '${src('consumer.js')}';
+import { Producer } from '${src('producer.js')}';
+import { Frame } from '${src('frame.js')}';
+await warmUp();
+%WaitForBackgroundOptimization();
+// A consumer or producer created later, and every frame released: no
+// object of the warm-up's but what it keeps on purpose is alive.
+for (let i = 0; i < 3; i++) globalThis.gc();
+await new Promise((r) => setTimeout(r, 50));
+globalThis.gc();
+const status = {};
+for (const name of ['take', 'pumpFor', 'next']) status[name] = optimised(Consumer.prototype[name]);
+for (const name of ['publish', 'publishSized', 'pickSlot']) status[name] = optimised(Producer.prototype[name]);
+status.release = optimised(Frame.prototype.release);
+console.log(JSON.stringify(status));
+`,
+      ['--expose-gc'],
+    );
+    assert.deepEqual(out, { take: true, pumpFor: true, next: true, publish: true, publishSized: true, pickSlot: true, release: true });
+  });
+
   it('is started by createProducer(): a producer-only process gets its publish path optimised', () => {
     const out = inChild(`import { createProducer } from '${src('producer.js')}';
 import { Producer } from '${src('producer.js')}';
@@ -97,14 +121,14 @@ const src = (file: string) => pathToFileURL(join(import.meta.dirname, '..', '..'
  * TurboFan code); `compiled(f)`: that or bit 15 (Sparkplug baseline code),
  * i.e. no longer interpreted.
  */
-function inChild(body: string): unknown {
+function inChild(body: string, flags: string[] = []): unknown {
   const dir = mkdtempSync(join(tmpdir(), 'vidbus-warm-'));
   try {
     const script = join(dir, 'status.mjs');
     writeFileSync(script, `const optimised = (f) => (%GetOptimizationStatus(f) & 16) !== 0;
 const compiled = (f) => (%GetOptimizationStatus(f) & (16 | 32768)) !== 0;
 ${body}`);
-    return JSON.parse(execFileSync(process.execPath, ['--allow-natives-syntax', script], { encoding: 'utf8', timeout: 60_000 }).trim());
+    return JSON.parse(execFileSync(process.execPath, ['--allow-natives-syntax', ...flags, script], { encoding: 'utf8', timeout: 60_000 }).trim());
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
