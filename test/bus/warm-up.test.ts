@@ -62,7 +62,7 @@ describe('the warm-up', () => {
 import { Consumer } from '${src('consumer.js')}';
 import { Producer } from '${src('producer.js')}';
 await warmUp();
-%WaitForBackgroundOptimization();
+await settle();
 const status = {};
 for (const name of ['take', 'pumpFor', 'next']) status[name] = optimised(Consumer.prototype[name]);
 for (const name of ['publish', 'publishSized', 'pickSlot']) status[name] = optimised(Producer.prototype[name]);
@@ -79,7 +79,7 @@ import { Consumer } from '${src('consumer.js')}';
 import { Producer } from '${src('producer.js')}';
 import { Frame } from '${src('frame.js')}';
 await warmUp();
-%WaitForBackgroundOptimization();
+await settle();
 // A consumer or producer created later, and every frame released: no
 // object of the warm-up's but what it keeps on purpose is alive.
 for (let i = 0; i < 3; i++) globalThis.gc();
@@ -103,7 +103,7 @@ const producer = await createProducer('${uniqueName('warm-producer')}', { width:
 try {
   // No warmUp() call: createProducer() must have started it.
   for (let i = 0; i < 100 && !optimised(Producer.prototype.publish); i++) await new Promise((r) => setTimeout(r, 30));
-  %WaitForBackgroundOptimization();
+  await settle();
   console.log(JSON.stringify({ loan: compiled(Producer.prototype.loan), publish: optimised(Producer.prototype.publish), pickSlot: optimised(Producer.prototype.pickSlot) }));
 } finally {
   producer.close();
@@ -119,7 +119,8 @@ const src = (file: string) => pathToFileURL(join(import.meta.dirname, '..', '..'
  * Runs an ES module in a Node with --allow-natives-syntax and parses the
  * JSON line it prints. Its `optimised(f)`: V8's status bit 4 (Maglev or
  * TurboFan code); `compiled(f)`: that or bit 15 (Sparkplug baseline code),
- * i.e. no longer interpreted.
+ * i.e. no longer interpreted; `await settle()`: background compilations done
+ * and their code installed.
  */
 function inChild(body: string, flags: string[] = []): unknown {
   const dir = mkdtempSync(join(tmpdir(), 'vidbus-warm-'));
@@ -127,6 +128,12 @@ function inChild(body: string, flags: string[] = []): unknown {
     const script = join(dir, 'status.mjs');
     writeFileSync(script, `const optimised = (f) => (%GetOptimizationStatus(f) & 16) !== 0;
 const compiled = (f) => (%GetOptimizationStatus(f) & (16 | 32768)) !== 0;
+// Compilations still running finish, and the event loop turns so that V8
+// installs their code (under load a finished one was not installed yet).
+const settle = async () => {
+  %WaitForBackgroundOptimization();
+  await new Promise((r) => setTimeout(r, 100));
+};
 ${body}`);
     return JSON.parse(execFileSync(process.execPath, ['--allow-natives-syntax', ...flags, script], { encoding: 'utf8', timeout: 60_000 }).trim());
   } finally {
