@@ -77,23 +77,23 @@ console.log(JSON.stringify(status));
       `import { warmUp } from '${src('warm-up.js')}';
 import { Consumer } from '${src('consumer.js')}';
 import { Producer } from '${src('producer.js')}';
-import { Frame } from '${src('frame.js')}';
 await warmUp();
 await settle();
 // A consumer or producer created later, and every frame released: no
-// object of the warm-up's but what it keeps on purpose is alive.
+// object of the warm-up's but what it keeps on purpose is alive. (Not
+// Frame.release: V8 may inline it into its callers before giving it code
+// of its own, as with loan() and write().)
 for (let i = 0; i < 3; i++) globalThis.gc();
 await new Promise((r) => setTimeout(r, 50));
 globalThis.gc();
 const status = {};
 for (const name of ['take', 'pumpFor', 'next']) status[name] = optimised(Consumer.prototype[name]);
 for (const name of ['publish', 'publishSized', 'pickSlot']) status[name] = optimised(Producer.prototype[name]);
-status.release = optimised(Frame.prototype.release);
 console.log(JSON.stringify(status));
 `,
       ['--expose-gc'],
     );
-    assert.deepEqual(out, { take: true, pumpFor: true, next: true, publish: true, publishSized: true, pickSlot: true, release: true });
+    assert.deepEqual(out, { take: true, pumpFor: true, next: true, publish: true, publishSized: true, pickSlot: true });
   });
 
   it('is started by createProducer(): a producer-only process gets its publish path optimised', () => {
