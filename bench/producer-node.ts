@@ -21,7 +21,7 @@ const [width, height] = (size ?? '').split('x').map(Number);
 const fps = Number(fpsText);
 const frames = Number(framesText);
 if (!name || !(width! > 0) || !(height! > 0) || !(fps > 0) || !(frames > WARM_UP_FRAMES)) {
-  throw new Error('usage: producer-node.js NAME WxH FPS FRAMES [--consumers K]');
+  throw new Error('usage: producer-node.js NAME WxH FPS FRAMES [--consumers K] [--idle]');
 }
 const consumers = numberOption('--consumers', 1);
 const idle = process.argv.includes('--idle');

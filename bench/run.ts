@@ -70,6 +70,8 @@ const modes = option('--modes', 'max,30,60').split(',');
 const seconds = numberOption('--seconds', 5);
 /** which paced tables: consumers (the consumer against its peers), producers (the publish side) */
 const tables = option('--tables', 'consumers,producers').split(',');
+/** the paced rates of --modes (the rest is 'max') */
+const pacedRates = modes.filter((m) => m !== 'max').map(Number);
 const WARM_UP = WARM_UP_FRAMES;
 
 /** A consumer's report; the low-latency mode adds what it spent polling. */
@@ -319,7 +321,7 @@ const gstProbe = buildGstProbe(root, out);
 const wakeFloorBuilt = spawnSync('cc', ['-std=gnu11', '-O2', '-Wall', '-Wextra', '-Werror', join(root, 'bench/c/wake-floor.c'), '-o', join(out, 'wake-floor')], { stdio: 'inherit' }).status === 0;
 if (!existsSync(C_PRODUCE)) throw new Error('npm run bench needs libvidbus: make -C libvidbus');
 const hasPipeWire = gstProbe !== undefined && spawnSync('sh', ['-c', 'command -v pipewire && command -v wireplumber && gst-inspect-1.0 pipewiresink'], { stdio: 'ignore' }).status === 0;
-if (hasPipeWire && tables.includes('consumers') && modes.some((m) => m !== 'max')) session = await DesktopSession.start({ portal: false });
+if (hasPipeWire && tables.includes('consumers') && pacedRates.length) session = await DesktopSession.start({ portal: false });
 
 const missing = [!gstProbe && 'GStreamer (libgstreamer1.0-dev)', !hasPipeWire && 'PipeWire (pipewire, wireplumber, gstreamer1.0-pipewire)', !wakeFloorBuilt && 'the wake floor'].filter(Boolean);
 console.log(`vidbus benchmark  node ${process.version}  load ${loadavg()[0]!.toFixed(2)}  ${seconds} s per run${missing.length ? `  (not measured, missing: ${missing.join(', ')})` : ''}`);
@@ -332,8 +334,7 @@ interface Targets {
 const targets: Targets[] = [];
 
 try {
-  for (const mode of modes.filter((m) => m !== 'max' && tables.includes('consumers'))) {
-    const fps = Number(mode);
+  for (const fps of tables.includes('consumers') ? pacedRates : []) {
     console.log(`\n**Paced, ${fps} fps** (consumer CPU: the consumer process alone; C floor: all its processes)\n`);
     console.log('| frame | consumers | transport | frames/s | p50 µs | p99 µs | max µs | consumer CPU ms/frame | p50 vs C floor |');
     console.log('|---|---|---|---|---|---|---|---|---|');
@@ -393,12 +394,11 @@ if (targets.length) {
 }
 
 // The producer's side of a paced stream: its publish call and its CPU.
-const pacedModes = modes.filter((m) => m !== 'max').map(Number);
-if (pacedModes.length && tables.includes('producers')) {
+if (pacedRates.length && tables.includes('producers')) {
   console.log('\n**Producer, paced** (one Node consumer asleep on its wake socket, so every publish sends it a wake; publish µs: loan to the return of publish, without drawing; CPU: the producer process alone)\n');
   console.log('| frame | fps | producer | publish p50 µs | publish p99 µs | producer CPU ms/frame | p50 vs C |');
   console.log('|---|---|---|---|---|---|---|');
-  for (const fps of pacedModes) {
+  for (const fps of pacedRates) {
     for (const [w, h] of sizes) {
       const c = await pacedProducer(fps, (name) => [C_PRODUCE, [name, '-s', `${w}x${h}`, '-f', 'RGBA', '-r', String(fps), '-n', String(paced(fps)), '-l', '8', '-w', '1', '-z', '-t']]);
       const node = (idle: string[]) => pacedProducer(fps, (name) => [process.execPath, [join(here, 'producer-node.js'), name, `${w}x${h}`, String(fps), String(paced(fps)), ...idle]]);

@@ -16,10 +16,11 @@ export function shmEntries(prefix: string): string[] {
 }
 
 /**
- * Stops a producer process the way a user would, so it removes its stream:
- * SIGTERM unless it has exited, then waits for it (SIGKILL after `graceMs`).
- * A SIGKILL right after its stream ended could land between the end and the
- * removal of its files and leave them behind.
+ * Stops a child process the way a user would, so it cleans up after itself
+ * (a producer removes its stream): SIGTERM unless it has exited, then waits
+ * for it (SIGKILL after `graceMs`). A SIGKILL right after a producer's
+ * stream ended could land between the end and the removal of its files and
+ * leave them behind.
  */
 export async function stopProcess(child: ChildProcess, graceMs = 5000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;

@@ -94,9 +94,7 @@ async function session(rounds: number, policy: Policy, deadline: number): Promis
   const name = `warm-up-${process.pid}`;
   const { producer, mapping, ctlMapping } = createPrivateProducer(name, { width: 64, height: 16, format: 'RGBA', slots: 4, handleSignals: false });
   let consumer: Consumer | undefined;
-  keep('producer', producer);
-  keep('mapping', mapping);
-  keep('ctlMapping', ctlMapping);
+  keep('producer', producer); // and with it its mappings
   try {
     // The consumer's own references, as attach() would hold them.
     mapping.retain();

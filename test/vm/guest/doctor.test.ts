@@ -11,7 +11,8 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import type { DoctorReport } from '../../../src/devices/loopback-doctor.js';
 import { listLoopbackDevices } from '../../../src/api/vcam.js';
-import { background, inVm, modprobe, rmmod, stop, waitFor } from './kernel.js';
+import { background, inVm, modprobe, rmmod, waitFor } from './kernel.js';
+import { stopProcess } from '../../helpers.js';
 
 const run = promisify(execFile);
 const cli = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
@@ -70,7 +71,7 @@ describe('vidbus doctor', { skip: inVm ? false : 'runs inside the VM lab only (n
     assert.ok(finding, JSON.stringify(busy.report.findings));
     assert.match(finding.message, /ffmpeg \(pid \d+\)/);
     assert.equal(busy.code, 1);
-    await stop(ffmpeg);
+    await stopProcess(ffmpeg);
     // ffmpeg writes with write() and never STREAMON: 0.12 leaves the device offering neither side.
     const stuck = await doctor();
     assert.ok(ids(stuck.report).includes('device-stuck'), JSON.stringify(stuck.report.findings));

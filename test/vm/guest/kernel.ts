@@ -43,12 +43,6 @@ export function background(cmd: string, args: string[]): ChildProcess & { output
   return Object.assign(child, { output: () => output });
 }
 
-export async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
-}
-
 /** Mean R, G, B of a packed RGB24 buffer. */
 export function meanRgb(rgb: Buffer): [number, number, number] {
   let r = 0;

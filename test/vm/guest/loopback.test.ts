@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { background, inVm, meanRgb, modprobe, rmmod, stop, videoDevices, waitFor } from './kernel.js';
+import { background, inVm, meanRgb, modprobe, rmmod, videoDevices, waitFor } from './kernel.js';
+import { stopProcess } from '../../helpers.js';
 
 const NR = 42;
 const DEVICE = `/dev/video${NR}`;
@@ -32,7 +33,7 @@ describe('v4l2loopback in the lab', { skip: inVm ? false : 'runs inside the VM l
   });
 
   after(async () => {
-    if (writer) await stop(writer);
+    if (writer) await stopProcess(writer);
     rmmod('v4l2loopback');
   });
 
